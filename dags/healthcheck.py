@@ -1,0 +1,60 @@
+"""
+### Health check
+
+Proves the chain Airflow -> Amazon provider -> AWS (MWAA's or the local one) end to end:
+writes a small JSON object for the run's day to the artifacts bucket with the provider's
+`S3CreateObjectOperator`, waits for it with `S3KeySensor`, then reads it back and checks
+its content. Reruns overwrite the same key, so the bucket holds one object per day.
+"""
+
+from __future__ import annotations
+
+import json
+
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.operators.s3 import S3CreateObjectOperator
+from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
+from airflow.sdk import DAG, task
+
+from pipelines.dag_defaults import START_DATE, default_args
+from pipelines.settings import SETTINGS
+
+KEY = "healthcheck/{{ ds }}.json"
+PAYLOAD = '{"dag_id": "{{ dag.dag_id }}", "day": "{{ ds }}", "run_id": "{{ run_id }}"}'
+
+with DAG(
+    dag_id="healthcheck",
+    description="Daily at 00:00 UTC: write, sense and read back one S3 object for the day.",
+    schedule="@daily",
+    start_date=START_DATE,
+    catchup=False,
+    tags=["healthcheck"],
+    doc_md=__doc__,
+    default_args=default_args(),
+):
+    write_object = S3CreateObjectOperator(
+        task_id="write_object",
+        aws_conn_id=SETTINGS.aws_conn_id,
+        s3_bucket=SETTINGS.artifacts_bucket,
+        s3_key=KEY,
+        data=PAYLOAD,
+        replace=True,
+    )
+    wait_for_object = S3KeySensor(
+        task_id="wait_for_object",
+        aws_conn_id=SETTINGS.aws_conn_id,
+        bucket_name=SETTINGS.artifacts_bucket,
+        bucket_key=KEY,
+        poke_interval=5,
+        timeout=120,
+    )
+
+    @task(multiple_outputs=True)
+    def read_back(key: str, expected: str) -> dict:
+        # No operator returns an object's content; the hook is the provider's own reader.
+        body = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).read_key(key, SETTINGS.artifacts_bucket)
+        if json.loads(body) != json.loads(expected):
+            raise ValueError(f"s3://{SETTINGS.artifacts_bucket}/{key} holds {body!r}, expected {expected!r}")
+        return {"uri": f"s3://{SETTINGS.artifacts_bucket}/{key}", "content": json.loads(body)}
+
+    write_object >> wait_for_object >> read_back(KEY, PAYLOAD)

@@ -1,0 +1,101 @@
+"""One endpoint URL for every AWS service the pipelines use."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import boto3
+from botocore.client import BaseClient
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from local.aws import engines
+from local.aws.s3_files import S3Files
+
+ACCOUNT_ID = "123456789012"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@dataclass(frozen=True)
+class EngineContext:
+    """What an engine needs to know about the endpoint it extends."""
+
+    endpoint_url: str
+    region: str
+    data_dir: Path
+    s3: S3Files
+
+    def client(self, service: str) -> BaseClient:
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region, **CREDENTIALS)
+
+
+class LocalAWS:
+    """A moto server on 127.0.0.1 with the project's execution engines installed.
+
+    Port 0 picks a free port. ``data_dir`` holds what the engines keep on disk (a temporary
+    folder when not given, removed on stop).
+    """
+
+    def __init__(
+        self, port: int = 4566, host: str = "127.0.0.1", region: str = "us-east-1", data_dir: Path | None = None
+    ) -> None:
+        self._requested = (host, port)
+        self.region = region
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if data_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="local-aws-")
+            data_dir = Path(self._tmp.name)
+        self.data_dir = Path(data_dir)
+        self._server: ThreadedMotoServer | None = None
+        self.endpoint_url = ""
+
+    def start(self) -> LocalAWS:
+        # moto reads these when it builds ARNs and default credentials.
+        os.environ.setdefault("MOTO_ACCOUNT_ID", ACCOUNT_ID)
+        # One line per request from werkzeug drowns the engines' own logs.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        host, port = self._requested
+        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._server.start()
+        bound_host, bound_port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{bound_host}:{bound_port}"
+        s3_files = S3Files(self.data_dir / "s3", ACCOUNT_ID)
+        engines.install(EngineContext(self.endpoint_url, self.region, self.data_dir, s3_files))
+        return self
+
+    def stop(self) -> None:
+        engines.uninstall()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def client(self, service: str) -> BaseClient:
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region, **CREDENTIALS)
+
+    def wait_until_ready(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.client("sts").get_caller_identity()
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def __enter__(self) -> LocalAWS:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,91 @@
+"""Create the project's AWS resources in an endpoint: ``python -m local.bootstrap --endpoint-url URL``.
+
+Idempotent: existing resources are left as they are, so it can run before every start.
+Names come from the same settings module the DAGs read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable
+
+import boto3
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+from pipelines.settings import Settings, load
+
+LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def _ignore(error_codes: tuple[str, ...], call: Callable[..., object], **kwargs: object) -> None:
+    try:
+        call(**kwargs)
+    except ClientError as err:
+        if err.response["Error"]["Code"] not in error_codes:
+            raise
+
+
+def bootstrap(endpoint_url: str, settings: Settings, secrets: dict[str, dict] | None = None) -> list[str]:
+    """Create buckets, Glue databases, the Athena workgroup, secrets and the event bus.
+
+    ``secrets`` maps secret names to JSON values written on every run (local values change
+    with the ports of the sample services). Returns a line per resource for the log.
+    """
+
+    def client(service: str) -> BaseClient:
+        return boto3.client(service, endpoint_url=endpoint_url, region_name=settings.region, **LOCAL_CREDENTIALS)
+
+    done = []
+    s3 = client("s3")
+    for bucket in (
+        settings.raw_bucket,
+        settings.lake_bucket,
+        settings.athena_results_bucket,
+        settings.artifacts_bucket,
+    ):
+        _ignore(("BucketAlreadyOwnedByYou", "BucketAlreadyExists"), s3.create_bucket, Bucket=bucket)
+        done.append(f"bucket s3://{bucket}")
+
+    glue = client("glue")
+    for database in (settings.raw_database, settings.lake_database, settings.aggregated_database):
+        _ignore(("AlreadyExistsException",), glue.create_database, DatabaseInput={"Name": database})
+        done.append(f"glue database {database}")
+
+    athena = client("athena")
+    _ignore(
+        ("InvalidRequestException",),
+        athena.create_work_group,
+        Name=settings.athena_workgroup,
+        Configuration={"ResultConfiguration": {"OutputLocation": settings.athena_output_location}},
+    )
+    done.append(f"athena workgroup {settings.athena_workgroup} -> {settings.athena_output_location}")
+
+    events = client("events")
+    _ignore(("ResourceAlreadyExistsException",), events.create_event_bus, Name=settings.event_bus)
+    done.append(f"event bus {settings.event_bus}")
+
+    sm = client("secretsmanager")
+    for name, value in (secrets or {}).items():
+        try:
+            sm.create_secret(Name=name, SecretString=json.dumps(value))
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ResourceExistsException":
+                raise
+            sm.put_secret_value(SecretId=name, SecretString=json.dumps(value))
+        done.append(f"secret {name}")
+    return done
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m local.bootstrap", description=__doc__)
+    parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"))
+    args = parser.parse_args(argv)
+    for line in bootstrap(args.endpoint_url, load()):
+        print(f"ok  {line}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Every environment-specific name the DAGs use, in one place.
+
+Values come from environment variables with documented defaults. Reading ``os.environ`` is
+cheap and safe at DAG parse time: no Airflow Variable or Connection look-ups, no network.
+On MWAA the startup script (``deploy/startup.sh``) exports them; locally the defaults apply.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Setting:
+    env_var: str
+    default: str
+    doc: str
+
+
+# name -> (environment variable, default, what it is). ``{env}`` expands to PIPELINES_ENV.
+SPEC: dict[str, Setting] = {
+    "env": Setting("PIPELINES_ENV", "local", "Deployment name, part of every default resource name."),
+    "region": Setting("PIPELINES_AWS_REGION", "us-east-1", "AWS region of all resources."),
+    "aws_conn_id": Setting("PIPELINES_AWS_CONN_ID", "aws_default", "Airflow connection used by every AWS operator."),
+    "raw_bucket": Setting("PIPELINES_RAW_BUCKET", "pipelines-{env}-raw", "Landing bucket for raw input."),
+    "lake_bucket": Setting("PIPELINES_LAKE_BUCKET", "pipelines-{env}-lake", "Processed and aggregated tables."),
+    "athena_results_bucket": Setting(
+        "PIPELINES_ATHENA_RESULTS_BUCKET", "pipelines-{env}-athena-results", "Athena query results."
+    ),
+    "artifacts_bucket": Setting(
+        "PIPELINES_ARTIFACTS_BUCKET", "pipelines-{env}-artifacts", "Glue scripts, Lambda packages, health checks."
+    ),
+    "raw_database": Setting("PIPELINES_RAW_DATABASE", "pipelines_{env}_raw", "Glue database of raw tables."),
+    "lake_database": Setting("PIPELINES_LAKE_DATABASE", "pipelines_{env}_lake", "Glue database of processed tables."),
+    "aggregated_database": Setting(
+        "PIPELINES_AGGREGATED_DATABASE", "pipelines_{env}_aggregated", "Glue database of the web-hit aggregates."
+    ),
+    "athena_workgroup": Setting("PIPELINES_ATHENA_WORKGROUP", "pipelines-{env}", "Athena workgroup of every query."),
+    "event_bus": Setting(
+        "PIPELINES_EVENT_BUS", "pipelines-{env}-events", "EventBridge bus for pipeline failure events."
+    ),
+    "glue_role": Setting(
+        "PIPELINES_GLUE_ROLE",
+        "arn:aws:iam::123456789012:role/pipelines-{env}-glue",
+        "IAM role of Glue crawlers and jobs.",
+    ),
+    "vehicle_api_secret": Setting(
+        "PIPELINES_VEHICLE_API_SECRET",
+        "pipelines/{env}/vehicle-api",
+        "Secrets Manager secret with the vehicle API's base URL and OAuth client credentials.",
+    ),
+    "vehicle_api_lambda": Setting(
+        "PIPELINES_VEHICLE_API_LAMBDA", "pipelines-{env}-vehicle-api-downloader", "Downloader Lambda function."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    region: str
+    aws_conn_id: str
+    raw_bucket: str
+    lake_bucket: str
+    athena_results_bucket: str
+    artifacts_bucket: str
+    raw_database: str
+    lake_database: str
+    aggregated_database: str
+    athena_workgroup: str
+    event_bus: str
+    glue_role: str
+    vehicle_api_secret: str
+    vehicle_api_lambda: str
+
+    @property
+    def athena_output_location(self) -> str:
+        return f"s3://{self.athena_results_bucket}/results/"
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from ``environ`` (default: the process environment)."""
+    environ = os.environ if environ is None else environ
+    env = environ.get(SPEC["env"].env_var, SPEC["env"].default)
+    values = {name: environ.get(spec.env_var, spec.default.format(env=env)) for name, spec in SPEC.items()}
+    values["env"] = env
+    return Settings(**values)
+
+
+assert [f.name for f in fields(Settings)] == list(SPEC), "Settings fields and SPEC must list the same names"
+
+SETTINGS = load()

@@ -1,0 +1,72 @@
+"""Test environment: an isolated Airflow home and an in-process local AWS.
+
+Airflow reads its configuration when first imported, so the environment is set here, before
+any test module imports it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_HOME = Path(tempfile.mkdtemp(prefix="airflow-test-home-"))
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_HOME}/airflow.db",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        # Tests must never reach real AWS, whatever the developer's shell holds.
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+)
+for leaked in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+    os.environ.pop(leaked, None)
+
+from local.aws import LocalAWS  # noqa: E402
+from local.bootstrap import bootstrap  # noqa: E402
+from pipelines.settings import SETTINGS  # noqa: E402
+
+
+def aws_connection_uri(endpoint_url: str) -> str:
+    return json.dumps(
+        {
+            "conn_type": "aws",
+            "login": "testing",
+            "password": "testing",
+            "extra": {"endpoint_url": endpoint_url, "region_name": SETTINGS.region},
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def local_aws() -> Iterator[LocalAWS]:
+    """The local AWS in this process, bootstrapped, with ``aws_default`` pointing at it."""
+    with LocalAWS(port=0) as aws:
+        bootstrap(aws.endpoint_url, SETTINGS)
+        os.environ[f"AIRFLOW_CONN_{SETTINGS.aws_conn_id.upper()}"] = aws_connection_uri(aws.endpoint_url)
+        yield aws
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    from airflow.utils import db
+
+    db.initdb()
+
+
+@pytest.fixture(scope="session")
+def dagbag(airflow_db: None):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(str(REPO / "dags"))

@@ -1,0 +1,69 @@
+# Everything runs from the project's own virtualenv; `make install` builds it and is a no-op
+# when requirements and constraints have not changed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# MWAA runs Python 3.12; any Python >= 3.11 works locally. Override with `make PYTHON=...`.
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do $$p -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+CONSTRAINTS := constraints/airflow-3.3.1-py3.12.txt
+STAMP := $(VENV)/.installed
+COMPOSE_SCHEMA := $(VENV)/share/compose_spec.json
+export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
+
+.PHONY: help install browser run env demo test lint format bench package clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+install: $(STAMP) $(COMPOSE_SCHEMA) ## Create .venv with Airflow 3.3.1 and all dev tools (idempotent)
+
+$(STAMP): requirements.txt requirements-dev.txt $(CONSTRAINTS)
+	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -r requirements-dev.txt
+	@# requirements.txt is MWAA's file: its --constraint line names a path that exists on MWAA only.
+	grep -v '^--constraint' requirements.txt | $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -r /dev/stdin
+	touch $@
+
+# The Compose specification's JSON schema, as published inside the docker-compose package.
+$(COMPOSE_SCHEMA): | $(STAMP)
+	mkdir -p $(VENV)/share/download
+	$(BIN)/python -m pip download --quiet --no-deps docker-compose==1.29.2 -d $(VENV)/share/download
+	$(BIN)/python -c "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); open(sys.argv[2],'wb').write(z.read('compose/config/compose_spec.json'))" \
+		$(VENV)/share/download/docker_compose-1.29.2-py2.py3-none-any.whl $@
+
+browser: ## Install headless Chromium for the UI screenshot test (Debian package; needs root)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version
+
+run: install ## Start local AWS + Airflow (api-server, scheduler, dag-processor, triggerer); Ctrl-C stops
+	$(BIN)/python -m local.stack
+
+env: ## Print the exports that point the airflow CLI at `make run`: eval "$(make -s env)"
+	@$(BIN)/python -m local.airflow_env
+
+demo: install ## Run every pipeline end to end on the embedded local stack and print the results
+	$(BIN)/python -m local.demo
+
+test: install browser ## Run all tests
+	$(BIN)/python -m pytest
+
+lint: install ## ruff (with Airflow's AIR rules) and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install ## Benchmarks (DAG parse time, local engines); figures go in the README
+	$(BIN)/python -m bench
+
+package: install ## Build the MWAA bundle in dist/mwaa (dags/, plugins.zip, requirements.txt, startup.sh)
+	$(BIN)/python -m deploy.package dist/mwaa
+
+clean: ## Remove local state and build output (keeps .venv)
+	rm -rf .local dist

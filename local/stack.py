@@ -1,0 +1,163 @@
+"""The whole local stack: local AWS + Airflow api-server, scheduler, dag-processor, triggerer.
+
+``python -m local.stack`` (``make run``) starts it on the embedded defaults (SQLite metadata
+DB, LocalExecutor, no Docker) and stops it cleanly on Ctrl-C. Tests and the demo use
+``LocalStack`` directly, on free ports and a temporary home.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+from local.airflow_env import DEFAULT_HOME, LOCAL_USER, REPO, airflow_env
+from local.bootstrap import bootstrap
+from pipelines.settings import SETTINGS
+
+SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check: callable, what: str, timeout: float, procs: dict[str, subprocess.Popen] | None = None) -> None:  # type: ignore[valid-type]
+    deadline = time.monotonic() + timeout
+    while not check():
+        for name, proc in (procs or {}).items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode} while waiting for {what}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not ready after {timeout:.0f} s")
+        time.sleep(0.25)
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+class LocalStack:
+    """Start/stop the local AWS and the four Airflow services as child processes."""
+
+    def __init__(self, home: Path = DEFAULT_HOME, aws_port: int = 4566, api_port: int = 8080) -> None:
+        self.home = home
+        self.aws_port = aws_port
+        self.api_port = api_port
+        self.aws_endpoint = f"http://127.0.0.1:{aws_port}"
+        self.ui_url = f"http://127.0.0.1:{api_port}"
+        self.env = {**os.environ, **airflow_env(home, self.aws_endpoint, api_port)}
+        self.logs = home / "logs"
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log = open(self.logs / f"{name}.log", "ab")
+        # New session: Ctrl-C in the terminal reaches only this supervisor, which stops the
+        # children in order instead of all of them dying at once.
+        self.procs[name] = subprocess.Popen(
+            argv, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def airflow(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """Run an ``airflow`` CLI command against this stack."""
+        return subprocess.run(
+            [sys.executable, "-m", "airflow", *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=timeout,
+        )
+
+    def start(self, timeout: float = 180) -> LocalStack:
+        try:
+            self._spawn(
+                "local-aws",
+                [sys.executable, "-m", "local.aws", "--port", str(self.aws_port), "--data-dir", str(self.home / "aws")],
+            )
+            wait_for(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), "local AWS", 30, self.procs)
+            bootstrap(self.aws_endpoint, SETTINGS)
+            self.airflow("db", "migrate")
+            for service in SERVICES:
+                self._spawn(service, [sys.executable, "-m", "airflow", service])
+            wait_for(lambda: http_ok(f"{self.ui_url}/api/v2/monitor/health"), "Airflow api-server", timeout, self.procs)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self, grace: float = 20) -> None:
+        # Airflow services first, the AWS they talk to last.
+        for name in reversed(list(self.procs)):
+            proc = self.procs[name]
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs.clear()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m local.stack", description=__doc__)
+    parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
+    parser.add_argument("--aws-port", type=int, default=int(os.environ.get("LOCAL_AWS_PORT", 4566)))
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("AIRFLOW_PORT", 8080)))
+    args = parser.parse_args(argv)
+
+    stack = LocalStack(args.home, args.aws_port, args.api_port)
+    print(f"starting local AWS on {stack.aws_endpoint} and Airflow on {stack.ui_url} (logs in {stack.logs}) ...")
+    stack.start()
+    user, password = LOCAL_USER
+    print(
+        f"\nAirflow UI:  {stack.ui_url}   (log in as {user} / {password})\n"
+        f"Local AWS:   {stack.aws_endpoint}\n"
+        f'CLI:         eval "$(make -s env)" then e.g. airflow dags trigger healthcheck\n'
+        "Press Ctrl-C to stop.",
+        flush=True,
+    )
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        while not stopping:
+            for name, proc in stack.procs.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with {proc.returncode}; see {stack.logs / (name + '.log')}")
+                    stopping.append(True)
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    print("\nstopping ...", flush=True)
+    stack.stop()
+    print("stopped.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""One real local stack (local AWS + the four Airflow services) for every service test."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from local.airflow_env import LOCAL_USER
+from local.stack import LocalStack, free_port
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with LocalStack(tmp_path_factory.mktemp("stack"), aws_port=free_port(), api_port=free_port()) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def api_token(stack: LocalStack) -> str:
+    user, password = LOCAL_USER
+    request = urllib.request.Request(
+        f"{stack.ui_url}/auth/token",
+        data=json.dumps({"username": user, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["access_token"]
+
+
+def wait_for_dag(stack: LocalStack, dag_id: str, timeout: float = 120) -> None:
+    """Block until the dag-processor has parsed ``dag_id`` into the metadata DB."""
+    deadline = time.monotonic() + timeout
+    while stack.airflow("dags", "details", dag_id, check=False).returncode != 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{dag_id} was not parsed within {timeout} s")
+        time.sleep(2)
+
+
+def cli_json(stack: LocalStack, *args: str) -> list[dict]:
+    """An ``airflow ... -o json`` command's rows (the CLI may print warnings before the JSON)."""
+    lines = stack.airflow(*args, "-o", "json").stdout.strip().splitlines()
+    return json.loads(lines[-1]) if lines else []
+
+
+def wait_for_run(stack: LocalStack, dag_id: str, run_id: str, timeout: float = 300) -> dict:
+    """Poll ``airflow dags list-runs`` until the run ends; return its JSON row."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = cli_json(stack, "dags", "list-runs", dag_id)
+        row = next((r for r in rows if r["run_id"] == run_id), None)
+        if row and row["state"] in ("success", "failed"):
+            return row
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{dag_id} {run_id} still {row and row['state']} after {timeout} s")
+        time.sleep(2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -60,6 +61,8 @@ class LocalAWS:
         # One line per request from werkzeug drowns the engines' own logs.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # moto keeps its state in memory: files mirrored from an earlier run's S3 are stale.
+        shutil.rmtree(self.data_dir / "s3", ignore_errors=True)
         host, port = self._requested
         self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         self._server.start()

@@ -1,0 +1,68 @@
+"""docker-compose.yaml cannot run here (no Docker engine): validate it against the Compose
+specification's JSON schema and check that everything it references exists."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA = REPO / ".venv" / "share" / "compose_spec.json"
+AIRFLOW_SERVICES = {"airflow-init", "api-server", "scheduler", "dag-processor", "triggerer"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((REPO / "docker-compose.yaml").read_text())
+
+
+def test_file_is_valid_against_the_compose_specification(compose):
+    assert SCHEMA.exists(), "run `make install`: it fetches the Compose schema"
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.validate(compose, schema)
+
+
+def test_schema_check_rejects_a_broken_file(compose):
+    schema = json.loads(SCHEMA.read_text())
+    broken = {**compose, "services": {**compose["services"], "scheduler": {"image": 3, "restart": ["x"]}}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_every_service_the_design_names_is_there(compose):
+    assert set(compose["services"]) >= AIRFLOW_SERVICES | {"postgres", "local-aws", "local-aws-bootstrap"}
+
+
+def test_every_bind_mount_and_build_file_exists(compose):
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            if source.startswith("."):
+                assert (REPO / source).exists(), f"{name}: {source}"
+        if "build" in service:
+            assert (REPO / service["build"]["context"] / service["build"]["dockerfile"]).exists(), name
+
+
+def test_dependencies_name_existing_services(compose):
+    for name, service in compose["services"].items():
+        assert set(service.get("depends_on", {})) <= set(compose["services"]), name
+
+
+def test_airflow_services_mount_dags_like_mwaa_and_use_the_local_aws(compose):
+    for name in AIRFLOW_SERVICES:
+        service = compose["services"][name]
+        targets = {v.split(":")[1] for v in service["volumes"]}
+        assert {"/opt/airflow/dags", "/opt/airflow/dags/include", "/opt/airflow/plugins"} <= targets, name
+        connection = json.loads(service["environment"]["AIRFLOW_CONN_AWS_DEFAULT"])
+        assert connection["extra"]["endpoint_url"] == "http://local-aws:4566"
+        assert service["image"] == "pipelines-airflow:3.3.1"
+
+
+def test_airflow_image_is_the_official_3_3_1_on_python_3_12():
+    dockerfile = (REPO / "docker" / "airflow.Dockerfile").read_text()
+    assert re.search(r"^FROM apache/airflow:3\.3\.1-python3\.12$", dockerfile, re.M)

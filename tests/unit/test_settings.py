@@ -1,0 +1,38 @@
+import re
+from pathlib import Path
+
+from pipelines.settings import SPEC, load
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_defaults_follow_the_environment_name():
+    settings = load({})
+    assert settings.env == "local"
+    assert settings.raw_bucket == "pipelines-local-raw"
+    assert settings.lake_database == "pipelines_local_lake"
+    assert settings.athena_output_location == "s3://pipelines-local-athena-results/results/"
+    assert settings.aws_conn_id == "aws_default"
+
+
+def test_environment_name_changes_every_derived_default():
+    settings = load({"PIPELINES_ENV": "prod"})
+    assert settings.raw_bucket == "pipelines-prod-raw"
+    assert settings.athena_workgroup == "pipelines-prod"
+    assert settings.vehicle_api_secret == "pipelines/prod/vehicle-api"
+
+
+def test_single_variable_overrides_one_name_only():
+    settings = load({"PIPELINES_ENV": "prod", "PIPELINES_RAW_BUCKET": "acme-landing"})
+    assert settings.raw_bucket == "acme-landing"
+    assert settings.lake_bucket == "pipelines-prod-lake"
+
+
+def test_no_default_is_left_with_a_placeholder():
+    for name, value in vars(load({"PIPELINES_ENV": "x"})).items():
+        assert "{" not in value, name
+
+
+def test_readme_documents_every_setting():
+    documented = set(re.findall(r"`(PIPELINES_[A-Z_]+)`", README.read_text()))
+    assert {spec.env_var for spec in SPEC.values()} <= documented

@@ -7,6 +7,7 @@ CLI a user runs always sees the same metadata DB, DAGs and connections as the se
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -79,8 +80,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(prog="python -m local.airflow_env", description=main.__doc__)
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
-    parser.add_argument("--aws-port", type=int, default=4566)
-    parser.add_argument("--api-port", type=int, default=8080)
+    parser.add_argument("--aws-port", type=int, default=int(os.environ.get("LOCAL_AWS_PORT", 4566)))
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("AIRFLOW_PORT", 8080)))
     args = parser.parse_args()
     env = airflow_env(args.home, f"http://127.0.0.1:{args.aws_port}", args.api_port)
     for name, value in env.items():

@@ -1,0 +1,49 @@
+from datetime import timedelta
+
+import pendulum
+import pytest
+from airflow.timetables.base import DataInterval, TimeRestriction
+
+from pipelines.timetables import PreviousDayTimetable
+
+UTC = pendulum.UTC
+
+
+def day(d: int, hour: int = 0) -> pendulum.DateTime:
+    return pendulum.datetime(2026, 3, d, hour, tz=UTC)
+
+
+def test_first_run_covers_the_previous_whole_day_and_starts_at_one():
+    info = PreviousDayTimetable().next_dagrun_info(
+        last_automated_data_interval=None, restriction=TimeRestriction(earliest=day(1), latest=None, catchup=True)
+    )
+    assert info.data_interval == DataInterval(day(1), day(2))
+    assert info.run_after == day(2, 1)
+    assert info.logical_date == day(1)
+
+
+def test_next_run_follows_the_last_interval():
+    info = PreviousDayTimetable(delay=timedelta(hours=7)).next_dagrun_info(
+        last_automated_data_interval=DataInterval(day(4), day(5)),
+        restriction=TimeRestriction(earliest=day(1), latest=None, catchup=True),
+    )
+    assert info.data_interval == DataInterval(day(5), day(6))
+    assert info.run_after == day(6, 7)
+
+
+def test_manual_run_during_a_day_processes_the_day_before():
+    timetable = PreviousDayTimetable()
+    assert timetable.infer_manual_data_interval(run_after=day(10, 15)) == DataInterval(day(9), day(10))
+    # Before 01:00 the scheduled run for the day before has not started yet: same rule as the schedule.
+    assert timetable.infer_manual_data_interval(run_after=day(10, 0)) == DataInterval(day(8), day(9))
+
+
+def test_serialization_round_trip_keeps_the_delay():
+    timetable = PreviousDayTimetable(delay=timedelta(hours=6, minutes=30))
+    assert PreviousDayTimetable.deserialize(timetable.serialize()) == timetable
+    assert timetable.summary == "daily at 06:30 UTC, previous day"
+
+
+def test_delay_of_a_day_or_more_is_rejected():
+    with pytest.raises(ValueError, match="within one day"):
+        PreviousDayTimetable(delay=timedelta(days=1))

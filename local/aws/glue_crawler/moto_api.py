@@ -1,0 +1,140 @@
+"""The crawler methods the engine puts on moto's Glue classes.
+
+StartCrawler / StopCrawler drive real runs; GetCrawler's State and LastCrawl come from them;
+UpdateCrawler and GetCrawlerMetrics (which moto lacks and the Amazon provider calls) are added.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
+from moto.glue.exceptions import CrawlerNotRunningException, CrawlerRunningException
+from moto.glue.models import FakeCrawler, GlueBackend
+from moto.glue.responses import GlueResponse
+
+from local.aws.glue_crawler.runs import FINISHED, CrawlRun, Runner
+
+# UpdateCrawler request field -> FakeCrawler attribute.
+UPDATABLE = {
+    "Role": "role",
+    "DatabaseName": "database_name",
+    "Description": "description",
+    "Targets": "targets",
+    "Schedule": "schedule",
+    "Classifiers": "classifiers",
+    "TablePrefix": "table_prefix",
+    "SchemaChangePolicy": "schema_change_policy",
+    "RecrawlPolicy": "recrawl_policy",
+    "LineageConfiguration": "lineage_configuration",
+    "Configuration": "configuration",
+    "CrawlerSecurityConfiguration": "crawler_security_configuration",
+}
+
+_runner: Runner | None = None
+
+
+def set_runner(runner: Runner | None) -> None:
+    global _runner
+    _runner = runner
+
+
+def _runs(crawler: FakeCrawler) -> list[CrawlRun]:
+    return [c for c in crawler.crawls if isinstance(c, CrawlRun)]
+
+
+def _current(crawler: FakeCrawler) -> Any:
+    return crawler.crawls[-1] if crawler.crawls else None
+
+
+# GlueBackend ---------------------------------------------------------------------------
+
+
+def start_crawler(self: GlueBackend, name: str) -> None:
+    crawler = self.get_crawler(name)
+    if _runner is None:
+        raise RuntimeError("the local Glue crawler engine is not installed")
+    _runner.start(crawler, self.region_name)
+
+
+def stop_crawler(self: GlueBackend, name: str) -> None:
+    crawler = self.get_crawler(name)
+    run = _current(crawler)
+    if not isinstance(run, CrawlRun):
+        raise CrawlerNotRunningException(f"Crawler with name {name} isn't running")
+    run.request_stop()
+
+
+def update_crawler(self: GlueBackend, name: str, fields: dict[str, Any]) -> None:
+    crawler = self.get_crawler(name)
+    run = _current(crawler)
+    if run is not None and run.status in ("RUNNING", "STOPPING"):
+        raise CrawlerRunningException(f"Crawler with name {name} is running and cannot be updated")
+    for request_key, attribute in UPDATABLE.items():
+        if request_key in fields:
+            setattr(crawler, attribute, fields[request_key])
+    crawler.version += 1
+    crawler.last_updated = utcnow()
+
+
+def get_crawler_metrics(self: GlueBackend, names: list[str] | None) -> list[dict[str, Any]]:
+    crawlers = [self.crawlers[n] for n in names if n in self.crawlers] if names else list(self.crawlers.values())
+    metrics = []
+    for crawler in crawlers:
+        runs = _runs(crawler)
+        done = [r for r in runs if r.finished]
+        last = done[-1] if done else None
+        outcome = last.outcome if last else None
+        current = runs[-1] if runs and not runs[-1].finished else None
+        metrics.append(
+            {
+                "CrawlerName": crawler.name,
+                "TimeLeftSeconds": 0.0,
+                "StillEstimating": current is not None,
+                "LastRuntimeSeconds": round(last.elapsed_seconds, 3) if last else 0.0,
+                "MedianRuntimeSeconds": round(statistics.median(r.elapsed_seconds for r in done), 3) if done else 0.0,
+                "TablesCreated": len(outcome.tables_created) if outcome else 0,
+                "TablesUpdated": len(outcome.tables_updated) if outcome else 0,
+                "TablesDeleted": len(outcome.tables_deleted) if outcome else 0,
+            }
+        )
+    return metrics
+
+
+# FakeCrawler ---------------------------------------------------------------------------
+
+
+def crawler_as_dict(original: Any) -> Any:
+    """Wrap moto's ``as_dict``: LastCrawl is the last finished run, as in AWS, with its error."""
+
+    def as_dict(self: FakeCrawler) -> dict[str, Any]:
+        data = original(self)
+        runs = _runs(self)
+        if not runs:
+            return data
+        done = [r for r in runs if r.status in FINISHED]
+        if done:
+            data["LastCrawl"] = done[-1].last_crawl()
+        else:
+            data.pop("LastCrawl", None)
+        current = runs[-1]
+        data["CrawlElapsedTime"] = 0 if current.finished else int(current.elapsed_seconds * 1000)
+        return data
+
+    return as_dict
+
+
+# GlueResponse --------------------------------------------------------------------------
+
+
+def response_update_crawler(self: GlueResponse) -> EmptyResult:
+    params = self.parameters
+    self.glue_backend.update_crawler(params["Name"], params)
+    return EmptyResult()
+
+
+def response_get_crawler_metrics(self: GlueResponse) -> ActionResult:
+    metrics = self.glue_backend.get_crawler_metrics(self.parameters.get("CrawlerNameList"))
+    return ActionResult({"CrawlerMetricsList": metrics})

@@ -15,9 +15,12 @@ import boto3
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from deploy.vehicle_api_lambda import deploy_downloader
 from pipelines.settings import Settings, load
 
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+# The sample vehicle API's default OAuth client (local.sources.vehicle_api).
+LOCAL_API_CLIENT = ("local-client", "local-secret")
 
 
 def _ignore(error_codes: tuple[str, ...], call: Callable[..., object], **kwargs: object) -> None:
@@ -28,11 +31,18 @@ def _ignore(error_codes: tuple[str, ...], call: Callable[..., object], **kwargs:
             raise
 
 
-def bootstrap(endpoint_url: str, settings: Settings, secrets: dict[str, dict] | None = None) -> list[str]:
+def bootstrap(
+    endpoint_url: str,
+    settings: Settings,
+    secrets: dict[str, dict] | None = None,
+    vehicle_api_url: str | None = None,
+) -> list[str]:
     """Create buckets, Glue databases, the Athena workgroup, secrets and the event bus.
 
     ``secrets`` maps secret names to JSON values written on every run (local values change
-    with the ports of the sample services). Returns a line per resource for the log.
+    with the ports of the sample services). With ``vehicle_api_url`` (the sample API), the
+    downloader Lambda is deployed and its secret points at that API. Returns a line per
+    resource for the log; secret values are never in it.
     """
 
     def client(service: str) -> BaseClient:
@@ -76,14 +86,23 @@ def bootstrap(endpoint_url: str, settings: Settings, secrets: dict[str, dict] | 
                 raise
             sm.put_secret_value(SecretId=name, SecretString=json.dumps(value))
         done.append(f"secret {name}")
+
+    if vehicle_api_url is not None:
+        credentials = {
+            "base_url": vehicle_api_url,
+            "client_id": LOCAL_API_CLIENT[0],
+            "client_secret": LOCAL_API_CLIENT[1],
+        }
+        done.extend(deploy_downloader(client, settings, credentials))
     return done
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m local.bootstrap", description=__doc__)
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"))
+    parser.add_argument("--vehicle-api-url", help="deploy the downloader Lambda against this API")
     args = parser.parse_args(argv)
-    for line in bootstrap(args.endpoint_url, load()):
+    for line in bootstrap(args.endpoint_url, load(), vehicle_api_url=args.vehicle_api_url):
         print(f"ok  {line}")
 
 

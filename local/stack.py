@@ -42,6 +42,12 @@ def wait_for(check: callable, what: str, timeout: float, procs: dict[str, subpro
         time.sleep(0.25)
 
 
+def port_open(url: str) -> bool:
+    host, port = url.rsplit("/", 1)[-1].split(":")
+    with socket.socket() as sock:
+        return sock.connect_ex((host, int(port))) == 0
+
+
 def http_ok(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -53,11 +59,20 @@ def http_ok(url: str) -> bool:
 class LocalStack:
     """Start/stop the local AWS and the four Airflow services as child processes."""
 
-    def __init__(self, home: Path = DEFAULT_HOME, aws_port: int = 4566, api_port: int = 8080) -> None:
+    def __init__(
+        self,
+        home: Path = DEFAULT_HOME,
+        aws_port: int = 4566,
+        api_port: int = 8080,
+        vehicle_api_port: int = 8400,
+        vehicle_api_args: tuple[str, ...] = (),
+    ) -> None:
         self.home = home
         self.aws_port = aws_port
         self.api_port = api_port
         self.aws_endpoint = f"http://127.0.0.1:{aws_port}"
+        self.vehicle_api_url = f"http://127.0.0.1:{vehicle_api_port}"
+        self._vehicle_api_argv = ["--port", str(vehicle_api_port), *vehicle_api_args]
         self.ui_url = f"http://127.0.0.1:{api_port}"
         self.env = {**os.environ, **airflow_env(home, self.aws_endpoint, api_port)}
         self.logs = home / "logs"
@@ -90,9 +105,12 @@ class LocalStack:
                 "local-aws",
                 [sys.executable, "-m", "local.aws", "--port", str(self.aws_port), "--data-dir", str(self.home / "aws")],
             )
+            self._spawn("vehicle-api", [sys.executable, "-m", "local.sources.vehicle_api", *self._vehicle_api_argv])
             wait_for(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), "local AWS", 30, self.procs)
-            bootstrap(self.aws_endpoint, SETTINGS)
+            wait_for(lambda: port_open(self.vehicle_api_url), "sample vehicle API", 30, self.procs)
+            bootstrap(self.aws_endpoint, SETTINGS, vehicle_api_url=self.vehicle_api_url)
             self.airflow("db", "migrate")
+            self.airflow("pools", "set", SETTINGS.vehicle_api_pool, "8", "Concurrent requests against the vehicle API")
             for service in SERVICES:
                 self._spawn(service, [sys.executable, "-m", "airflow", service])
             wait_for(lambda: http_ok(f"{self.ui_url}/api/v2/monitor/health"), "Airflow api-server", timeout, self.procs)
@@ -130,15 +148,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("LOCAL_AWS_PORT", 4566)))
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("AIRFLOW_PORT", 8080)))
+    parser.add_argument("--vehicle-api-port", type=int, default=int(os.environ.get("VEHICLE_API_PORT", 8400)))
     args = parser.parse_args(argv)
 
-    stack = LocalStack(args.home, args.aws_port, args.api_port)
+    stack = LocalStack(args.home, args.aws_port, args.api_port, args.vehicle_api_port)
     print(f"starting local AWS on {stack.aws_endpoint} and Airflow on {stack.ui_url} (logs in {stack.logs}) ...")
     stack.start()
     user, password = LOCAL_USER
     print(
         f"\nAirflow UI:  {stack.ui_url}   (log in as {user} / {password})\n"
         f"Local AWS:   {stack.aws_endpoint}\n"
+        f"Vehicle API: {stack.vehicle_api_url} (sample upstream)\n"
         f'CLI:         eval "$(make -s env)" then e.g. airflow dags trigger healthcheck\n'
         "Press Ctrl-C to stop.",
         flush=True,

@@ -1,0 +1,1 @@
+"""Local stand-ins for the pipelines' external sources (upstream APIs), for development and tests."""

@@ -1,0 +1,38 @@
+"""The processing DAG's final check: read the consistency figures and fail on bad output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ResultCheckError(Exception):
+    """The processed tables are empty or inconsistent."""
+
+
+def first_row(results: dict[str, Any]) -> dict[str, int]:
+    """Athena's GetQueryResults (header row first) -> ``{column: int}`` of its single data row."""
+    rows = results["ResultSet"]["Rows"]
+    if len(rows) != 2:
+        raise ResultCheckError(f"expected one result row, got {len(rows) - 1}")
+    header = [cell["VarCharValue"] for cell in rows[0]["Data"]]
+    values = [int(cell.get("VarCharValue", 0)) for cell in rows[1]["Data"]]
+    return dict(zip(header, values, strict=True))
+
+
+def verify_results(results: dict[str, Any]) -> dict[str, int]:
+    figures = first_row(results)
+    problems = []
+    if figures["missing_measurements"]:
+        problems.append(f"{figures['missing_measurements']} raw measurements are not in sensor_data")
+    if figures["duplicate_vehicles"]:
+        problems.append(f"{figures['duplicate_vehicles']} vehicle ids appear more than once in vehicles")
+    if figures["duplicate_measurements"]:
+        problems.append(f"{figures['duplicate_measurements']} (vehicle_id, timestamp) pairs repeat in sensor_data")
+    if figures["days_analysed"] != figures["days_with_intervals"]:
+        problems.append(
+            f"measurement_intervals has {figures['days_analysed']} of the processed dates, "
+            f"but {figures['days_with_intervals']} have measurement intervals"
+        )
+    if problems:
+        raise ResultCheckError("; ".join(problems))
+    return figures

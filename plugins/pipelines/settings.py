@@ -54,6 +54,15 @@ SPEC: dict[str, Setting] = {
     "vehicle_api_lambda": Setting(
         "PIPELINES_VEHICLE_API_LAMBDA", "pipelines-{env}-vehicle-api-downloader", "Downloader Lambda function."
     ),
+    "vehicle_api_pool": Setting(
+        "PIPELINES_VEHICLE_API_POOL", "vehicle_api", "Airflow pool bounding concurrent downloads against the API."
+    ),
+    "vehicle_api_page_size": Setting("PIPELINES_VEHICLE_API_PAGE_SIZE", "50000", "Records per API page (1..50000)."),
+    "vehicle_api_max_tasks": Setting(
+        "PIPELINES_VEHICLE_API_MAX_TASKS",
+        "16",
+        "Most mapped download tasks per endpoint and day; more pages are batched (never above max_map_length).",
+    ),
 }
 
 
@@ -74,6 +83,9 @@ class Settings:
     glue_role: str
     vehicle_api_secret: str
     vehicle_api_lambda: str
+    vehicle_api_pool: str
+    vehicle_api_page_size: int
+    vehicle_api_max_tasks: int
 
     @property
     def athena_output_location(self) -> str:
@@ -86,7 +98,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     env = environ.get(SPEC["env"].env_var, SPEC["env"].default)
     values = {name: environ.get(spec.env_var, spec.default.format(env=env)) for name, spec in SPEC.items()}
     values["env"] = env
-    return Settings(**values)
+    typed = {f.name: int(values[f.name]) if f.type == "int" else values[f.name] for f in fields(Settings)}
+    return Settings(**typed)
 
 
 assert [f.name for f in fields(Settings)] == list(SPEC), "Settings fields and SPEC must list the same names"

@@ -37,6 +37,14 @@ def test_description_says_when_it_runs(dag):
     assert any(word in dag.description.lower() for word in SCHEDULE_WORDS), dag.description
 
 
+def test_dag_serializes_as_the_scheduler_stores_it(dag):
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    restored = DagSerialization.from_dict(DagSerialization.to_dict(dag))
+    assert restored.task_ids == dag.task_ids
+    assert type(restored.timetable).__name__ == type(dag.timetable).__name__
+
+
 def test_every_task_retries_at_least_twice(dag):
     assert {t.task_id: t.retries for t in dag.tasks if t.retries < 2} == {}
 

@@ -30,7 +30,7 @@ def test_single_variable_overrides_one_name_only():
 
 def test_no_default_is_left_with_a_placeholder():
     for name, value in vars(load({"PIPELINES_ENV": "x"})).items():
-        assert "{" not in value, name
+        assert "{" not in str(value), name
 
 
 def test_readme_documents_every_setting():

@@ -1,0 +1,97 @@
+"""
+### Vehicle API download
+
+For day D (the previous UTC day, or the `date` param of a manual run), per endpoint of the
+vehicle API (`vehicles`, `sensor-data`):
+
+1. **first_page**: the downloader Lambda fetches page 1 and writes it to S3; its answer
+   gives the day's `total_records`, so the number of pages is known.
+2. **plan_pages**: pages 2..N become Lambda events, batched so that at most
+   `PIPELINES_VEHICLE_API_MAX_TASKS` mapped tasks run (never more than `max_map_length`).
+3. **download_pages**: one mapped `LambdaInvokeFunctionOperator` per batch, in the
+   `vehicle_api` pool that bounds concurrency against the API. Keys are deterministic
+   (`vehicle_api/<endpoint>/creation_date=D/page-NNNNN.jsonl`): a retry overwrites.
+4. **check_complete**: records written must equal `total_records`, with every page present;
+   otherwise the run fails naming the missing pages.
+5. **publish**: one asset event per endpoint with `{"date", "records", "pages"}`, which
+   schedules `vehicle_api_processing`. An incomplete day publishes nothing.
+
+Zero records is a valid, complete day. API credentials never pass through Airflow: the Lambda
+reads them from Secrets Manager.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from airflow.providers.amazon.aws.operators.lambda_function import LambdaInvokeFunctionOperator
+from airflow.sdk import DAG, Param, TaskGroup, task
+
+from pipelines.dag_defaults import START_DATE, default_args
+from pipelines.settings import SETTINGS
+from pipelines.timetables import PreviousDayTimetable
+from pipelines.vehicle_api.assets import ASSETS
+from pipelines.vehicle_api.download import completeness, first_page_event, remaining_page_events
+
+DAY = "{{ params.date or data_interval_start | ds }}"
+
+with DAG(
+    dag_id="vehicle_api_download",
+    description="Daily at 01:00 UTC for the previous day: paginated API download into S3 via Lambda.",
+    schedule=PreviousDayTimetable(delay=timedelta(hours=1)),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=3,
+    tags=["vehicle_api", "download"],
+    doc_md=__doc__,
+    default_args=default_args(),
+    params={
+        "date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            title="Day to download (YYYY-MM-DD)",
+            description="Empty: the run's own day (the previous day of a scheduled run).",
+        )
+    },
+):
+    for endpoint, asset in ASSETS.items():
+        with TaskGroup(group_id=endpoint.replace("-", "_")):
+            first_page = LambdaInvokeFunctionOperator(
+                task_id="first_page",
+                aws_conn_id=SETTINGS.aws_conn_id,
+                function_name=SETTINGS.vehicle_api_lambda,
+                payload=first_page_event(endpoint, DAY, SETTINGS),
+                pool=SETTINGS.vehicle_api_pool,
+            )
+
+            @task
+            def plan_pages(first: str, endpoint: str = endpoint) -> list[str]:
+                return [json.dumps(event) for event in remaining_page_events(json.loads(first), SETTINGS)]
+
+            planned = plan_pages(first_page.output)
+            download_pages = LambdaInvokeFunctionOperator.partial(
+                task_id="download_pages",
+                aws_conn_id=SETTINGS.aws_conn_id,
+                function_name=SETTINGS.vehicle_api_lambda,
+                pool=SETTINGS.vehicle_api_pool,
+            ).expand(payload=planned)
+
+            # all_done: runs after failed downloads too, to name the missing pages.
+            @task(trigger_rule="all_done", multiple_outputs=False)
+            def check_complete(first: str, rest: list[str]) -> dict:
+                return completeness(
+                    json.loads(first), [json.loads(answer) for answer in rest or []], SETTINGS.vehicle_api_page_size
+                )
+
+            checked = check_complete(first_page.output, download_pages.output)
+
+            @task(outlets=[asset], multiple_outputs=False)
+            def publish(summary: dict, outlet_events=None, asset=asset) -> dict:  # noqa: ANN001 - Airflow context
+                outlet_events[asset].extra = summary
+                return summary
+
+            planned >> download_pages
+            publish(checked)

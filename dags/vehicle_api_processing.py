@@ -1,0 +1,110 @@
+"""
+### Vehicle API processing
+
+Scheduled on both raw assets of `vehicle_api_download` (vehicles **and** sensor data). A run
+processes every date carried by its triggering asset events (a backfill may deliver several
+at once); a manual run processes the `dates` param instead.
+
+Athena statements from `include/sql/vehicle_api/`, one per file and one task each, in order:
+raw JSON tables and their day partitions; `vehicles` (new ids only); `sensor_data` (rows not
+yet present, partitioned by `days` and `vehicle_type`); the `measurement_intervals` analysis
+of seed 001, whose partitions for the processed dates are deleted and written anew. Finally
+`check_results` queries the tables and fails on missing, duplicate or absent results.
+
+Re-running a date leaves every table exactly as one clean run would.
+"""
+
+from __future__ import annotations
+
+from airflow.providers.amazon.aws.hooks.athena import AthenaHook
+from airflow.providers.amazon.aws.operators.athena import AthenaOperator
+from airflow.providers.amazon.aws.operators.s3 import S3DeleteObjectsOperator
+from airflow.sdk import DAG, Param, chain, task
+
+from pipelines.dag_defaults import START_DATE, default_args
+from pipelines.paths import include_dir
+from pipelines.settings import SETTINGS
+from pipelines.sql import MACROS, checked_days
+from pipelines.vehicle_api.assets import ASSETS
+from pipelines.vehicle_api.checks import verify_results
+
+STATEMENTS = (
+    "01_create_raw_vehicles",
+    "02_create_raw_sensor_data",
+    "03_add_raw_vehicle_partitions",
+    "04_add_raw_sensor_partitions",
+    "05_create_vehicles",
+    "06_insert_vehicles",
+    "07_create_sensor_data",
+    "08_insert_sensor_data",
+    "09_create_measurement_intervals",
+    "10_drop_measurement_interval_partitions",
+    "11_insert_measurement_intervals",
+)
+
+
+def analysis_prefix(day: str) -> str:
+    return f"vehicle_api/measurement_intervals/processed_date={day}/"
+
+
+def athena(task_id: str, sql_file: str) -> AthenaOperator:
+    return AthenaOperator(
+        task_id=task_id,
+        query=sql_file,
+        database=SETTINGS.lake_database,
+        workgroup=SETTINGS.athena_workgroup,
+        output_location=SETTINGS.athena_output_location,
+        aws_conn_id=SETTINGS.aws_conn_id,
+        sleep_time=2,
+    )
+
+
+with DAG(
+    dag_id="vehicle_api_processing",
+    description="Triggered by the vehicle API assets (both endpoints): Athena SQL per downloaded date.",
+    schedule=ASSETS["vehicles"] & ASSETS["sensor-data"],
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,  # runs write the same tables: one at a time keeps inserts exact
+    tags=["vehicle_api", "athena"],
+    doc_md=__doc__,
+    default_args=default_args(),
+    template_searchpath=[str(include_dir(__file__) / "sql")],
+    user_defined_macros={"settings": SETTINGS, **MACROS},
+    params={
+        "dates": Param(
+            [],
+            type="array",
+            items={"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            title="Dates to process (YYYY-MM-DD)",
+            description="Used when the run has no triggering asset events, e.g. a manual run.",
+        )
+    },
+):
+
+    @task
+    def resolve_dates(params: dict, triggering_asset_events=None) -> list[str]:  # noqa: ANN001 - Airflow context
+        days = [
+            event.extra["date"]
+            for events in (triggering_asset_events or {}).values()
+            for event in events
+            if "date" in (event.extra or {})
+        ]
+        return checked_days(days or params["dates"])
+
+    dates = resolve_dates()
+    statements = {name: athena(name, f"vehicle_api/{name}.sql") for name in STATEMENTS}
+    delete_analysis_files = S3DeleteObjectsOperator.partial(
+        task_id="delete_analysis_files", bucket=SETTINGS.lake_bucket, aws_conn_id=SETTINGS.aws_conn_id
+    ).expand(prefix=dates.map(analysis_prefix))
+    check_query = athena("check_query", "vehicle_api/checks/results.sql")
+
+    @task(multiple_outputs=False)
+    def check_results(query_execution_id: str) -> dict:
+        # No operator returns a query's rows; the provider's hook reads them.
+        rows = AthenaHook(aws_conn_id=SETTINGS.aws_conn_id).get_query_results(query_execution_id)
+        return verify_results(rows)
+
+    ordered = list(statements.values())
+    chain(dates, *ordered[:-1], delete_analysis_files, ordered[-1], check_query)
+    check_results(check_query.output)

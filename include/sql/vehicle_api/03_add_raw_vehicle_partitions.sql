@@ -1,0 +1,6 @@
+-- Register the processed days' raw folders (idempotent: existing partitions are kept).
+{%- set dates = ti.xcom_pull(task_ids="resolve_dates") %}
+ALTER TABLE `{{ settings.raw_database }}`.`vehicle_api_vehicles` ADD IF NOT EXISTS
+{%- for day in dates %}
+  PARTITION (creation_date = '{{ day }}') LOCATION 's3://{{ settings.raw_bucket }}/vehicle_api/vehicles/creation_date={{ day }}/'
+{%- endfor %}

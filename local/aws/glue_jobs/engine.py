@@ -1,0 +1,145 @@
+"""Hooks into moto's Glue: StartJobRun really runs the script, BatchStopJobRun stops it.
+
+Only job-run methods are patched (crawlers are another engine's); GetJobRun/GetJobRuns need no
+patch because the runs moto keeps are ``LocalJobRun`` objects that report their real state.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from moto.core.responses import ActionResult
+from moto.glue.exceptions import ConcurrentRunsExceededException
+from moto.glue.models import GlueBackend
+from moto.glue.responses import GlueResponse
+
+from local.aws.glue_jobs.runs import ACTIVE_STATES, JobRunner, LocalJobRun
+
+if TYPE_CHECKING:
+    from local.aws.server import EngineContext
+
+
+class GlueJobEngine:
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
+        self.runners: dict[str, JobRunner] = {}
+        self._lock = threading.Lock()
+
+    def start_job_run(
+        self,
+        backend: GlueBackend,
+        name: str,
+        arguments: dict[str, str] | None,
+        allocated_capacity: int | None,
+        max_capacity: float | None,
+        timeout: int | None,
+        worker_type: str | None,
+        security_configuration: str | None,
+        number_of_workers: int | None,
+        notification_property: dict[str, int] | None,
+        previous_run_id: str | None,
+    ) -> str:
+        job = backend.get_job(name)
+        merged = dict(job.default_arguments or {})
+        merged.update(arguments or {})
+        merged.update(job.non_overridable_arguments or {})  # last: a run cannot override these
+        with self._lock:
+            active = sum(1 for run in job.job_runs if run.status in ACTIVE_STATES)
+            limit = (job.execution_property or {}).get("MaxConcurrentRuns", 1)
+            if active >= limit:
+                raise ConcurrentRunsExceededException(f"Concurrent runs exceeded for {name}")
+            run = LocalJobRun(
+                job,
+                merged,
+                timeout or job.timeout,
+                allocated_capacity=allocated_capacity or job.allocated_capacity,
+                max_capacity=max_capacity or job.max_capacity,
+                worker_type=worker_type or job.worker_type,
+                security_configuration=security_configuration or job.security_configuration,
+                number_of_workers=number_of_workers or job.number_of_workers,
+                notification_property=notification_property or job.notification_property,
+                job_run_id=previous_run_id,
+            )
+            job.job_runs.append(run)
+            runner = JobRunner(self.ctx, job, run)
+            self.runners[run.job_run_id] = runner
+        runner.start()
+        return run.job_run_id
+
+    def batch_stop_job_run(self, backend: GlueBackend, job_name: str, run_ids: list[str]) -> dict[str, Any]:
+        job = backend.get_job(job_name)
+        known = {run.job_run_id: run for run in job.job_runs}
+        submitted, errors = [], []
+        for run_id in run_ids:
+            run = known.get(run_id)
+            runner = self.runners.get(run_id)
+            if run is None or runner is None or run.status not in ("STARTING", "RUNNING", "STOPPING"):
+                state = run.status if run else "not found"
+                errors.append(
+                    {
+                        "JobName": job_name,
+                        "JobRunId": run_id,
+                        "ErrorDetail": {
+                            "ErrorCode": "InvalidInputException",
+                            "ErrorMessage": f"Job run {run_id} cannot be stopped: {state}",
+                        },
+                    }
+                )
+                continue
+            runner.stop()
+            submitted.append({"JobName": job_name, "JobRunId": run_id})
+        return {"SuccessfulSubmissions": submitted, "Errors": errors}
+
+    def stop_all(self, timeout: float = 30.0) -> None:
+        for runner in list(self.runners.values()):
+            runner.stop()
+        for runner in list(self.runners.values()):
+            runner.thread.join(timeout)
+
+
+_engine: GlueJobEngine | None = None
+_saved: dict[str, Any] = {}
+
+
+def install(ctx: EngineContext) -> None:
+    global _engine
+    engine = GlueJobEngine(ctx)
+
+    def start_job_run(backend: GlueBackend, name: str, arguments: dict[str, str] | None, *rest: Any) -> str:
+        return engine.start_job_run(backend, name, arguments, *rest)
+
+    def batch_stop_job_run(backend: GlueBackend, job_name: str, run_ids: list[str]) -> dict[str, Any]:
+        return engine.batch_stop_job_run(backend, job_name, run_ids)
+
+    def batch_stop_job_run_response(response: GlueResponse) -> ActionResult:
+        result = response.glue_backend.batch_stop_job_run(  # type: ignore[attr-defined]
+            response._get_param("JobName"), response._get_param("JobRunIds") or []
+        )
+        return ActionResult(result)
+
+    _saved["start_job_run"] = GlueBackend.start_job_run
+    _saved["backend_batch_stop"] = GlueBackend.__dict__.get("batch_stop_job_run")
+    _saved["response_batch_stop"] = GlueResponse.__dict__.get("batch_stop_job_run")
+    GlueBackend.start_job_run = start_job_run  # type: ignore[method-assign]
+    GlueBackend.batch_stop_job_run = batch_stop_job_run  # type: ignore[attr-defined]
+    GlueResponse.batch_stop_job_run = batch_stop_job_run_response  # type: ignore[attr-defined]
+    _engine = engine
+
+
+def uninstall() -> None:
+    global _engine
+    if _engine is None:
+        return
+    _engine.stop_all()
+    GlueBackend.start_job_run = _saved.pop("start_job_run")  # type: ignore[method-assign]
+    for cls, key, name in (
+        (GlueBackend, "backend_batch_stop", "batch_stop_job_run"),
+        (GlueResponse, "response_batch_stop", "batch_stop_job_run"),
+    ):
+        original = _saved.pop(key)
+        if original is None:
+            delattr(cls, name)
+        else:
+            setattr(cls, name, original)
+    _engine = None

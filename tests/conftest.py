@@ -28,6 +28,12 @@ os.environ.update(
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
+        # Small pages and few mapped tasks, so a test day of a few hundred records really fans
+        # out, in batches.
+        "PIPELINES_VEHICLE_API_PAGE_SIZE": "40",
+        "PIPELINES_VEHICLE_API_MAX_TASKS": "3",
+        # Retries stay (the DAGs are tested as deployed) but do not wait 30 s each.
+        "PIPELINES_RETRY_DELAY_SECONDS": "1",
     }
 )
 for leaked in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):

@@ -7,6 +7,8 @@ from typing import Any
 
 import pendulum
 
+from pipelines.settings import SETTINGS
+
 OWNER = "data-platform"
 # Scheduled DAGs start here; catchup is off, so history is loaded by explicit backfills.
 START_DATE = pendulum.datetime(2026, 1, 1, tz="UTC")
@@ -17,7 +19,7 @@ def default_args(**overrides: Any) -> dict[str, Any]:
     args: dict[str, Any] = {
         "owner": OWNER,
         "retries": 2,
-        "retry_delay": timedelta(seconds=30),
+        "retry_delay": timedelta(seconds=SETTINGS.retry_delay_seconds),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=10),
     }

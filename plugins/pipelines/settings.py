@@ -24,6 +24,9 @@ SPEC: dict[str, Setting] = {
     "env": Setting("PIPELINES_ENV", "local", "Deployment name, part of every default resource name."),
     "region": Setting("PIPELINES_AWS_REGION", "us-east-1", "AWS region of all resources."),
     "aws_conn_id": Setting("PIPELINES_AWS_CONN_ID", "aws_default", "Airflow connection used by every AWS operator."),
+    "retry_delay_seconds": Setting(
+        "PIPELINES_RETRY_DELAY_SECONDS", "30", "First retry delay of every task (doubles per retry, at most 10 min)."
+    ),
     "raw_bucket": Setting("PIPELINES_RAW_BUCKET", "pipelines-{env}-raw", "Landing bucket for raw input."),
     "lake_bucket": Setting("PIPELINES_LAKE_BUCKET", "pipelines-{env}-lake", "Processed and aggregated tables."),
     "athena_results_bucket": Setting(
@@ -71,6 +74,7 @@ class Settings:
     env: str
     region: str
     aws_conn_id: str
+    retry_delay_seconds: int
     raw_bucket: str
     lake_bucket: str
     athena_results_bucket: str

@@ -1,5 +1,6 @@
 import pytest
 
+from pipelines.athena_results import ResultShapeError
 from pipelines.vehicle_api.checks import ResultCheckError, verify_results
 
 COLUMNS = [
@@ -39,5 +40,5 @@ def test_every_problem_is_named():
 
 
 def test_an_empty_result_set_fails():
-    with pytest.raises(ResultCheckError, match="expected one result row, got 0"):
+    with pytest.raises(ResultShapeError, match="expected one result row, got 0"):
         verify_results({"ResultSet": {"Rows": [{"Data": [{"VarCharValue": c} for c in COLUMNS]}]}})

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelines.athena_results import first_row
+
 
 class ResultCheckError(Exception):
     """The processed tables are empty or inconsistent."""
-
-
-def first_row(results: dict[str, Any]) -> dict[str, int]:
-    """Athena's GetQueryResults (header row first) -> ``{column: int}`` of its single data row."""
-    rows = results["ResultSet"]["Rows"]
-    if len(rows) != 2:
-        raise ResultCheckError(f"expected one result row, got {len(rows) - 1}")
-    header = [cell["VarCharValue"] for cell in rows[0]["Data"]]
-    values = [int(cell.get("VarCharValue", 0)) for cell in rows[1]["Data"]]
-    return dict(zip(header, values, strict=True))
 
 
 def verify_results(results: dict[str, Any]) -> dict[str, int]:

@@ -1,0 +1,118 @@
+"""
+### Traffic batch (Flanders traffic detectors)
+
+For day D (the previous UTC day, or the `date` param of a manual run):
+
+1. **wait_for_idle_crawler**, then **crawl_raw**: the Glue crawler (config in code, created or
+   updated by `GlueCrawlerOperator`) registers the new arrival-hour folders of
+   `s3://<raw bucket>/traffic/YYYY/MM/DD/HH/` in the raw table `traffic`.
+2. **create_processed_table** and **drop_day_partition** (Athena), **delete_day_files** (S3),
+   **insert_day** (Athena): D's partition of `traffic_processed` is replaced, never added to,
+   so reruns and backfills are idempotent. The INSERT reads only the arrival hours where D's
+   records can be (D-1 23h for the 10-minute windows, all of D, D+1 00-06h for late records),
+   computes the spec's columns and registers D's partition.
+3. **check_day**: fails on an empty day, duplicate (uniqueid, recordtimestamp) rows or
+   indicator values outside their domain.
+
+Runs at 07:30 UTC: records arrive up to 6 hours late (until 06:00 of D+1) and Firehose
+buffers up to 15 minutes more. SQL: `include/sql/traffic/`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.providers.amazon.aws.hooks.athena import AthenaHook
+from airflow.providers.amazon.aws.hooks.glue_crawler import GlueCrawlerHook
+from airflow.providers.amazon.aws.operators.athena import AthenaOperator
+from airflow.providers.amazon.aws.operators.glue_crawler import GlueCrawlerOperator
+from airflow.providers.amazon.aws.operators.s3 import S3DeleteObjectsOperator
+from airflow.sdk import DAG, Param, chain, task
+
+from pipelines.athena_results import first_row
+from pipelines.dag_defaults import START_DATE, default_args
+from pipelines.paths import include_dir
+from pipelines.settings import SETTINGS
+from pipelines.timetables import PreviousDayTimetable
+from pipelines.traffic import DAY_PREFIX_TEMPLATE, crawler_config, sql_params, verify_day
+
+DAY = "{{ params.date or data_interval_start | ds }}"
+CRAWLER = crawler_config(SETTINGS)
+
+
+def athena(task_id: str, sql_file: str) -> AthenaOperator:
+    return AthenaOperator(
+        task_id=task_id,
+        query=f"traffic/{sql_file}",
+        params=sql_params(SETTINGS),
+        database=SETTINGS.lake_database,
+        workgroup=SETTINGS.athena_workgroup,
+        output_location=SETTINGS.athena_output_location,
+        aws_conn_id=SETTINGS.aws_conn_id,
+        sleep_time=2,
+    )
+
+
+with DAG(
+    dag_id="traffic_batch",
+    description="Daily at 07:30 UTC for the previous day: crawler, then Athena ETL repartitioned by event time.",
+    schedule=PreviousDayTimetable(delay=timedelta(hours=7, minutes=30)),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,  # one crawler and one writer of the processed table at a time
+    tags=["traffic", "athena", "glue"],
+    doc_md=__doc__,
+    default_args=default_args(),
+    template_searchpath=[str(include_dir(__file__) / "sql")],
+    params={
+        "date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            title="Day to process (YYYY-MM-DD)",
+            description="Empty: the run's own day (the previous day of a scheduled run).",
+        )
+    },
+):
+    # GlueCrawlerSensor fails on a crawler that does not exist yet and on an earlier failed
+    # crawl; all this run needs is that no crawl is in progress before it starts its own.
+    @task.sensor(poke_interval=15, timeout=3600, mode="reschedule")
+    def wait_for_idle_crawler() -> bool:
+        hook = GlueCrawlerHook(aws_conn_id=SETTINGS.aws_conn_id)
+        return not hook.has_crawler(CRAWLER["Name"]) or hook.get_crawler(CRAWLER["Name"])["State"] == "READY"
+
+    crawl_raw = GlueCrawlerOperator(
+        task_id="crawl_raw",
+        config=CRAWLER,
+        aws_conn_id=SETTINGS.aws_conn_id,
+        poll_interval=5,
+        wait_for_completion=True,
+    )
+    create_processed_table = athena("create_processed_table", "00_create_processed_table.sql")
+    drop_day_partition = athena("drop_day_partition", "01_drop_day_partition.sql")
+    delete_day_files = S3DeleteObjectsOperator(
+        task_id="delete_day_files",
+        bucket=SETTINGS.lake_bucket,
+        prefix=DAY_PREFIX_TEMPLATE,
+        aws_conn_id=SETTINGS.aws_conn_id,
+    )
+    insert_day = athena("insert_day", "02_insert_day.sql")
+    check_query = athena("check_query", "checks/processed_day_problems.sql")
+
+    @task(multiple_outputs=False)
+    def check_day(query_execution_id: str, day: str) -> dict:
+        # No operator returns a query's rows; the provider's hook reads them.
+        results = AthenaHook(aws_conn_id=SETTINGS.aws_conn_id).get_query_results(query_execution_id)
+        return verify_day(first_row(results), day)
+
+    chain(
+        wait_for_idle_crawler(),
+        crawl_raw,
+        create_processed_table,
+        drop_day_partition,
+        delete_day_files,
+        insert_day,
+        check_query,
+        check_day(check_query.output, DAY),
+    )

@@ -1,0 +1,25 @@
+{#
+Traffic ETL, step 0: the processed table, created once (IF NOT EXISTS makes reruns no-ops).
+Parquet with Snappy, partitioned by the event day of recordtimestamp (zero-padded strings).
+Template variables: params.lake_database, params.processed_table, params.lake_bucket.
+Data location: s3://<lake_bucket>/traffic/<processed_table>/year=YYYY/month=MM/day=DD/
+#}
+CREATE EXTERNAL TABLE IF NOT EXISTS `{{ params.lake_database }}`.`{{ params.processed_table }}` (
+  `uniqueid` int,
+  `recordtimestamp` bigint,
+  `currentspeed` double,
+  `bezettingsgraad` int,
+  `previousspeed` double,
+  `trafficjamindicator` int,
+  `trafficintensityclass2` int,
+  `trafficintensityclass3` int,
+  `trafficintensityclass4` int,
+  `trafficintensityclass5` int,
+  `speeddiffindicator` int,
+  `avgspeed2minutes` double,
+  `avgspeed10minutes` double
+)
+PARTITIONED BY (`year` string, `month` string, `day` string)
+STORED AS PARQUET
+LOCATION 's3://{{ params.lake_bucket }}/traffic/{{ params.processed_table }}/'
+TBLPROPERTIES ('parquet.compression' = 'SNAPPY')

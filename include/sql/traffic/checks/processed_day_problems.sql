@@ -1,0 +1,40 @@
+{#
+Traffic ETL, final check (not part of the numbered steps): one row describing day D's partition
+of the processed table. The run must fail unless duplicated_keys = 0 and invalid_rows = 0.
+- row_count: rows of D
+- duplicated_keys: (uniqueid, recordtimestamp) pairs present more than once
+- invalid_rows: indicators outside their domain (trafficjamindicator and speeddiffindicator in
+  -1, 0, 1, trafficjamindicator = -1 exactly when avgspeed2minutes is NULL) or recordtimestamp
+  outside D
+Template variables: params.lake_database, params.processed_table, params.date (YYYY-MM-DD; empty: the run's data interval start).
+#}
+{%- set day = params.date or data_interval_start | ds %}
+WITH day_rows AS (
+  SELECT *
+  FROM "{{ params.lake_database }}"."{{ params.processed_table }}"
+  WHERE year = '{{ day[0:4] }}' AND month = '{{ day[5:7] }}' AND day = '{{ day[8:10] }}'
+),
+bounds AS (
+  SELECT CAST(to_unixtime(TIMESTAMP '{{ day }} 00:00:00') AS bigint) AS day_start
+),
+keys AS (
+  SELECT uniqueid, recordtimestamp, count(*) AS copies
+  FROM day_rows
+  GROUP BY uniqueid, recordtimestamp
+)
+SELECT
+  (SELECT count(*) FROM day_rows) AS row_count,
+  (SELECT count(*) FROM keys WHERE copies > 1) AS duplicated_keys,
+  (
+    SELECT count(*)
+    FROM day_rows AS r
+    CROSS JOIN bounds AS b
+    WHERE r.trafficjamindicator IS NULL
+      OR r.trafficjamindicator NOT IN (-1, 0, 1)
+      OR (r.trafficjamindicator = -1) <> (r.avgspeed2minutes IS NULL)
+      OR r.speeddiffindicator IS NULL
+      OR r.speeddiffindicator NOT IN (-1, 0, 1)
+      OR r.recordtimestamp IS NULL
+      OR r.recordtimestamp < b.day_start
+      OR r.recordtimestamp >= b.day_start + 86400
+  ) AS invalid_rows

@@ -1,0 +1,244 @@
+"""Athena engine: StartQueryExecution really runs the statement on DuckDB (see ``local.aws.athena``).
+
+Patches moto's Athena backend and response class in this process; workgroups, named queries,
+data catalogs and the rest of moto's Athena API stay as moto serves them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from moto.athena.models import AthenaBackend, Execution
+from moto.athena.responses import AthenaResponse
+from moto.core.exceptions import JsonRESTError
+
+from local.aws.athena import results
+from local.aws.athena.catalog import Catalog
+from local.aws.athena.executor import TERMINAL, Executor, QueryRun, classify
+from local.aws.athena.sqltext import mask
+
+if TYPE_CHECKING:
+    from local.aws.server import EngineContext
+
+_executor: Executor | None = None
+_originals: dict[tuple[type, str], Any] = {}
+_MISSING = object()
+
+
+class InvalidRequest(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidRequestException", message)
+
+
+class RealExecution(Execution):
+    """moto's Execution whose state is the engine's run, not moto's timed state machine."""
+
+    def __init__(self, run: QueryRun, *args: Any, **kwargs: Any) -> None:
+        self.run = run
+        super().__init__(*args, **kwargs)
+
+    @property
+    def status(self) -> str:  # type: ignore[override]
+        return self.run.state if hasattr(self, "run") else "QUEUED"
+
+    @status.setter
+    def status(self, value: str) -> None:
+        if value == "CANCELLED" and _executor is not None:
+            _executor.cancel(self.run.query_id)
+
+
+def _engine() -> Executor:
+    assert _executor is not None, "the Athena engine is not installed"
+    return _executor
+
+
+def _output_base(backend: AthenaBackend, config: dict[str, Any] | None, workgroup: str | None) -> str:
+    group = backend.work_groups.get(workgroup or "primary")
+    group_config = group.configuration if group else {}
+    group_location = (group_config.get("ResultConfiguration") or {}).get("OutputLocation")
+    client_location = (config or {}).get("OutputLocation")
+    if group_location and (group_config.get("EnforceWorkGroupConfiguration") or not client_location):
+        return group_location
+    if client_location:
+        return client_location
+    raise InvalidRequest(
+        "No output location provided. An output location is required either through the Workgroup result "
+        "configuration setting or as an API input."
+    )
+
+
+def _bind_parameters(query: str, parameters: list[str] | None) -> str:
+    """Replace each ``?`` outside quotes with the next ExecutionParameters value (SQL literal text)."""
+    if not parameters:
+        return query
+    masked, out, used = mask(query), [], 0
+    for original, visible in zip(query, masked, strict=True):
+        if visible == "?" and used < len(parameters):
+            out.append(parameters[used])
+            used += 1
+        else:
+            out.append(original)
+    return "".join(out)
+
+
+def start_query_execution(
+    self: AthenaBackend,
+    query: str,
+    context: dict[str, str] | None,
+    config: dict[str, Any] | None,
+    workgroup: str | None,
+    execution_parameters: list[str] | None,
+) -> str:
+    if not query or not query.strip():
+        raise InvalidRequest("QueryString must not be empty")
+    base = _output_base(self, config, workgroup)
+    statement_type, substatement = classify(query)
+    run = QueryRun(
+        query_id="",
+        sql=_bind_parameters(query, execution_parameters),
+        database=((context or {}).get("Database") or "default").lower(),
+        output_location="",
+        statement_type=statement_type,
+        substatement_type=substatement,
+    )
+    execution = RealExecution(
+        run,
+        query=query,
+        context=context,
+        config={**(config or {}), "OutputLocation": base},
+        workgroup=self.work_groups.get(workgroup or "primary"),
+        execution_parameters=execution_parameters,
+    )
+    extension = "csv" if statement_type == "DML" else "txt"
+    execution.config["OutputLocation"] = f"{base.rstrip('/')}/{execution.id}.{extension}"
+    run.query_id, run.output_location = execution.id, execution.config["OutputLocation"]
+    catalog_name = (context or {}).get("Catalog") or "AwsDataCatalog"
+    if catalog_name.lower() != "awsdatacatalog":
+        run.state, run.reason = "FAILED", f"NOT_SUPPORTED: Catalog '{catalog_name}' is not supported locally"
+    self.executions[execution.id] = execution
+    if run.state == "QUEUED":
+        _engine().submit(run)
+    else:
+        _engine().runs[run.query_id] = run
+    return execution.id
+
+
+def stop_query_execution(self: AthenaBackend, exec_id: str) -> None:
+    if exec_id not in self.executions:
+        raise InvalidRequest(f"QueryExecution {exec_id} was not found")
+    _engine().cancel(exec_id)
+
+
+def _describe(backend: AthenaBackend, exec_id: str) -> dict[str, Any]:
+    execution = backend.executions.get(exec_id)
+    run = _engine().runs.get(exec_id)
+    if execution is None or run is None:
+        raise InvalidRequest(f"QueryExecution {exec_id} was not found")
+    status: dict[str, Any] = {"State": run.state, "SubmissionDateTime": run.submitted}
+    if run.state in TERMINAL:
+        status["CompletionDateTime"] = run.completed
+    if run.reason:
+        status["StateChangeReason"] = run.reason
+        if run.state == "FAILED":
+            status["AthenaError"] = {
+                "ErrorCategory": 2,
+                "ErrorType": 1006,
+                "Retryable": False,
+                "ErrorMessage": run.reason,
+            }
+    described: dict[str, Any] = {
+        "QueryExecutionId": exec_id,
+        "Query": execution.query,
+        "StatementType": run.statement_type,
+        "SubstatementType": run.substatement_type,
+        "ResultConfiguration": execution.config,
+        "ResultReuseConfiguration": {"ResultReuseByAgeConfiguration": {"Enabled": False}},
+        "QueryExecutionContext": execution.context or {},
+        "Status": status,
+        "Statistics": run.statistics(),
+        "WorkGroup": execution.workgroup.name if execution.workgroup else "primary",
+        "EngineVersion": {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"},
+    }
+    if execution.execution_parameters is not None:
+        described["ExecutionParameters"] = execution.execution_parameters
+    return described
+
+
+# A poll for an unfinished query waits this long for it to finish before answering: clients see
+# the final state as soon as it is reached instead of on their next poll, and a client polling
+# in a tight loop does not starve the query of the interpreter.
+POLL_WAIT_SECONDS = 0.05
+
+
+def response_get_query_execution(self: AthenaResponse) -> str:
+    exec_id = self._get_param("QueryExecutionId")
+    run = _engine().runs.get(exec_id)
+    if run is not None and run.state not in TERMINAL:
+        run.done.wait(POLL_WAIT_SECONDS)
+    return json.dumps({"QueryExecution": _describe(self.athena_backend, exec_id)})
+
+
+def response_batch_get_query_execution(self: AthenaResponse) -> str:
+    found, missing = [], []
+    for exec_id in self._get_param("QueryExecutionIds") or []:
+        try:
+            found.append(_describe(self.athena_backend, exec_id))
+        except InvalidRequest as err:
+            missing.append(
+                {"QueryExecutionId": exec_id, "ErrorCode": "InvalidRequestException", "ErrorMessage": err.message}
+            )
+    return json.dumps({"QueryExecutions": found, "UnprocessedQueryExecutionIds": missing})
+
+
+def response_get_query_results(self: AthenaResponse) -> str:
+    exec_id = self._get_param("QueryExecutionId")
+    run = _engine().runs.get(exec_id)
+    if run is None:
+        if exec_id not in self.athena_backend.executions:
+            raise InvalidRequest(f"QueryExecution {exec_id} was not found")
+        return _originals[(AthenaResponse, "get_query_results")](self)
+    if run.state in ("QUEUED", "RUNNING"):
+        raise InvalidRequest(f"Query has not yet finished. Current state: {run.state}")
+    if run.state != "SUCCEEDED" or run.result is None:
+        raise InvalidRequest(f"Query did not finish successfully. Final query state: {run.state}")
+    token = self._get_param("NextToken")
+    if token and not results.valid_token(token):
+        raise InvalidRequest("NextToken is invalid")
+    max_results = self._get_param("MaxResults")
+    if max_results is not None and not 1 <= int(max_results) <= results.MAX_PAGE:
+        raise InvalidRequest("MaxResults must be between 1 and 1000")
+    return json.dumps(results.page(run.result, token, int(max_results) if max_results else None))
+
+
+_PATCHES: list[tuple[type, str, Any]] = [
+    (AthenaBackend, "start_query_execution", start_query_execution),
+    (AthenaBackend, "stop_query_execution", stop_query_execution),
+    (AthenaResponse, "get_query_execution", response_get_query_execution),
+    (AthenaResponse, "get_query_results", response_get_query_results),
+    (AthenaResponse, "batch_get_query_execution", response_batch_get_query_execution),
+]
+
+
+def install(ctx: EngineContext) -> None:
+    global _executor
+    account_id = ctx.s3.account_id
+    _executor = Executor(Catalog(account_id, ctx.region), ctx.s3, ctx.data_dir / "athena")
+    for cls, name, replacement in _PATCHES:
+        _originals[(cls, name)] = cls.__dict__.get(name, _MISSING)
+        setattr(cls, name, replacement)
+
+
+def uninstall() -> None:
+    global _executor
+    for (cls, name), original in _originals.items():
+        if original is _MISSING:
+            delattr(cls, name)
+        else:
+            setattr(cls, name, original)
+    _originals.clear()
+    if _executor is not None:
+        _executor.shutdown()
+        _executor = None

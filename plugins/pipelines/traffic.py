@@ -1,0 +1,66 @@
+"""Names and checks of the traffic batch pipeline (spec section 1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.settings import Settings
+
+RAW_PREFIX = "traffic/"
+RAW_TABLE = "traffic"  # the crawler names the table after the target's last folder
+PROCESSED_TABLE = "traffic_processed"
+CRAWLER_SUFFIX = "traffic-raw"
+
+
+class ProcessedDayError(Exception):
+    """The processed day is empty, or has duplicate keys or out-of-domain indicators."""
+
+
+def crawler_config(settings: Settings) -> dict[str, Any]:
+    """The raw crawler, kept in code: GlueCrawlerOperator creates or updates it on every run."""
+    return {
+        "Name": f"pipelines-{settings.env}-{CRAWLER_SUFFIX}",
+        "Role": settings.glue_role,
+        "DatabaseName": settings.raw_database,
+        "Targets": {"S3Targets": [{"Path": f"s3://{settings.raw_bucket}/{RAW_PREFIX}"}]},
+        # New arrival-hour folders only: crawl time does not grow with the lake's history.
+        # Files landing late in a folder already registered are read by Athena anyway.
+        "RecrawlPolicy": {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"},
+        "SchemaChangePolicy": {"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"},
+    }
+
+
+def sql_params(settings: Settings) -> dict[str, str]:
+    """The names the SQL files under include/sql/traffic/ read as ``params.*``."""
+    return {
+        "raw_database": settings.raw_database,
+        "raw_table": RAW_TABLE,
+        "lake_database": settings.lake_database,
+        "processed_table": PROCESSED_TABLE,
+        "lake_bucket": settings.lake_bucket,
+    }
+
+
+def day_prefix(day: str) -> str:
+    """S3 prefix of day D's partition in the lake bucket."""
+    return f"traffic/{PROCESSED_TABLE}/year={day[0:4]}/month={day[5:7]}/day={day[8:10]}/"
+
+
+# The same prefix for the run's day, rendered by the operator (day: the `date` param or the interval).
+DAY_PREFIX_TEMPLATE = (
+    "{% set d = params.date or data_interval_start | ds %}"
+    f"traffic/{PROCESSED_TABLE}/" + "year={{ d[0:4] }}/month={{ d[5:7] }}/day={{ d[8:10] }}/"
+)
+
+
+def verify_day(figures: dict[str, int], day: str) -> dict[str, int]:
+    problems = []
+    if figures["row_count"] == 0:
+        problems.append("no rows: the raw feed had no valid record for the day")
+    if figures["duplicated_keys"]:
+        problems.append(f"{figures['duplicated_keys']} (uniqueid, recordtimestamp) keys appear more than once")
+    if figures["invalid_rows"]:
+        problems.append(f"{figures['invalid_rows']} rows have indicator values outside their domain")
+    if problems:
+        raise ProcessedDayError(f"{PROCESSED_TABLE} {day}: " + "; ".join(problems))
+    return figures

@@ -1,0 +1,193 @@
+"""Vehicle API end to end with dag.test(): download day D through the Lambda into S3, then
+process it with Athena; every table is checked against a computation over the API's data."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, datetime
+from statistics import mean
+
+import pendulum
+import pytest
+from airflow.utils.state import DagRunState
+
+from deploy.vehicle_api_lambda import deploy_downloader
+from local.sources.vehicle_api import ApiConfig, Fault, SampleVehicleApi, Volume
+from pipelines.settings import SETTINGS
+from tests.athena_client import athena_rows
+
+DAY = "2026-02-10"
+FAILING_DAY = "2026-02-20"
+VOLUME = Volume(vehicles_per_day=(25, 35), readings_per_vehicle=(6, 14))
+# Transient trouble the pipeline must absorb: a 503 on one page, tokens revoked every 7 requests,
+# and a page that never works on FAILING_DAY.
+FAULTS = (
+    Fault("error", endpoint="sensor-data", page=2, date=DAY, status=503, times=1),
+    Fault("error", endpoint="sensor-data", page=3, date=FAILING_DAY, status=500),
+)
+
+
+@pytest.fixture(scope="module")
+def api(local_aws):
+    with SampleVehicleApi(ApiConfig(volume=VOLUME, faults=FAULTS, revoke_tokens_every=7)) as server:
+        credentials = {"base_url": server.url, "client_id": "local-client", "client_secret": "local-secret"}
+        deploy_downloader(local_aws.client, SETTINGS, credentials)
+        yield server
+
+
+def run(dagbag, dag_id: str, conf: dict):
+    dag = dagbag.get_dag(dag_id)
+    return dag.test(logical_date=pendulum.now("UTC"), run_conf=conf)
+
+
+def raw_objects(local_aws, endpoint: str, day: str) -> dict[str, list[dict]]:
+    s3 = local_aws.client("s3")
+    prefix = f"vehicle_api/{endpoint}/creation_date={day}/"
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=SETTINGS.raw_bucket, Prefix=prefix).get("Contents", [])]
+    return {
+        key: [json.loads(line) for line in s3.get_object(Bucket=SETTINGS.raw_bucket, Key=key)["Body"].iter_lines()]
+        for key in sorted(keys)
+    }
+
+
+def asset_events(day: str) -> dict[str, dict]:
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(select(AssetModel.name, AssetEvent.extra).join(AssetEvent.asset)).all()
+    return {name: extra for name, extra in rows if extra.get("date") == day}
+
+
+@pytest.fixture(scope="module")
+def downloaded(api, local_aws, dagbag):
+    return run(dagbag, "vehicle_api_download", {"date": DAY})
+
+
+def test_download_writes_every_page_of_both_endpoints_and_publishes_the_day(downloaded, api, local_aws):
+    assert downloaded.state == DagRunState.SUCCESS
+    for endpoint in ("vehicles", "sensor-data"):
+        expected = api.expected_records(endpoint, DAY)
+        objects = raw_objects(local_aws, endpoint, DAY)
+        pages = -(-len(expected) // SETTINGS.vehicle_api_page_size)
+        assert list(objects) == [
+            f"vehicle_api/{endpoint}/creation_date={DAY}/page-{page:05d}.jsonl" for page in range(1, pages + 1)
+        ]
+        assert [record for lines in objects.values() for record in lines] == expected
+    events = asset_events(DAY)
+    assert events["vehicle_api_raw_vehicles"]["records"] == len(api.expected_records("vehicles", DAY))
+    assert events["vehicle_api_raw_sensor_data"] == {
+        "endpoint": "sensor-data",
+        "date": DAY,
+        "records": len(api.expected_records("sensor-data", DAY)),
+        "pages": -(-len(api.expected_records("sensor-data", DAY)) // SETTINGS.vehicle_api_page_size),
+    }
+
+
+def test_downloads_fan_out_in_batches_within_the_task_limit(downloaded):
+    mapped = [ti for ti in downloaded.get_task_instances() if ti.task_id == "sensor_data.download_pages"]
+    assert 1 <= len(mapped) <= SETTINGS.vehicle_api_max_tasks
+    assert {ti.state for ti in mapped} == {"success"}
+
+
+def test_a_page_that_keeps_failing_fails_the_day_names_it_and_publishes_nothing(api, dagbag, capsys):
+    result = run(dagbag, "vehicle_api_download", {"date": FAILING_DAY})
+
+    states = {ti.task_id: ti.state for ti in result.get_task_instances() if ti.map_index <= 0}
+    assert result.state == DagRunState.FAILED
+    assert states["sensor_data.check_complete"] == "failed"
+    assert states["vehicles.publish"] == "success"
+    assert states["sensor_data.publish"] == "upstream_failed"
+    assert "vehicle_api_raw_sensor_data" not in asset_events(FAILING_DAY)
+    log = capsys.readouterr()
+    assert f"sensor-data {FAILING_DAY} page 3 failed" in log.out + log.err
+    # Page 3 fails its whole batch (pages 2-3 of 7 at 3 mapped tasks): neither counts as written.
+    assert f"sensor-data {FAILING_DAY}: 2 of 7 pages missing: 2-3" in log.out + log.err
+
+
+def expected_tables(api) -> dict:
+    """The processed tables for DAY, computed from the API's own records."""
+    vehicles = {v["vehicle_id"]: v for v in api.expected_records("vehicles", DAY)}
+    measurements = {(m["vehicle_id"], m["timestamp"]): m for m in api.expected_records("sensor-data", DAY)}
+    sensor_rows = sorted(
+        (
+            vid,
+            ts,
+            m["sensor_value"],
+            datetime.fromtimestamp(ts / 1000, UTC).date().isoformat(),
+            vehicles[vid]["vehicle_type"] if vid in vehicles else "unknown",
+        )
+        for (vid, ts), m in measurements.items()
+    )
+    series = defaultdict(list)
+    for vid, ts, value, day, vtype in sensor_rows:
+        if value is not None and day == DAY:
+            series[(vtype, vid)].append(ts)
+    per_type = defaultdict(list)
+    for (vtype, _), stamps in series.items():
+        stamps.sort()
+        gaps = [(b - a) / 1000 for a, b in zip(stamps, stamps[1:], strict=False)]
+        if gaps:
+            per_type[vtype].append(mean(gaps))
+    analysis = {vtype: (pytest.approx(mean(avgs)), len(avgs)) for vtype, avgs in per_type.items()}
+    vehicle_rows = sorted((v["vehicle_id"], v["vehicle_name"], v["vehicle_type"]) for v in vehicles.values())
+    return {"vehicles": vehicle_rows, "sensor_data": sensor_rows, "analysis": analysis}
+
+
+def processed_tables(local_aws) -> dict:
+    vehicles = athena_rows(local_aws, "SELECT vehicle_id, vehicle_name, vehicle_type FROM vehicles")
+    sensor = athena_rows(
+        local_aws,
+        'SELECT vehicle_id, "timestamp", sensor_value, CAST(days AS varchar) AS days, vehicle_type FROM sensor_data',
+    )
+    analysis = athena_rows(
+        local_aws,
+        f"SELECT vehicle_type, average_seconds_between_measurements AS avg, vehicles FROM measurement_intervals "
+        f"WHERE processed_date = '{DAY}'",
+    )
+    return {
+        "vehicles": sorted(tuple(r.values()) for r in vehicles),
+        "sensor_data": sorted(tuple(r.values()) for r in sensor),
+        "analysis": {r["vehicle_type"]: (r["avg"], r["vehicles"]) for r in analysis},
+    }
+
+
+@pytest.fixture(scope="module")
+def processed(downloaded, dagbag, local_aws):
+    first = run(dagbag, "vehicle_api_processing", {"dates": [DAY]})
+    return first, processed_tables(local_aws)
+
+
+def test_processing_builds_tables_equal_to_an_independent_computation(processed, api):
+    run_result, tables = processed
+    assert run_result.state == DagRunState.SUCCESS
+    expected = expected_tables(api)
+    assert tables["vehicles"] == expected["vehicles"]
+    assert tables["sensor_data"] == expected["sensor_data"]
+    assert tables["analysis"] == expected["analysis"]
+    assert len(tables["analysis"]) >= 2
+
+
+def test_processing_the_same_day_again_changes_nothing(processed, dagbag, local_aws):
+    again = run(dagbag, "vehicle_api_processing", {"dates": [DAY]})
+    assert again.state == DagRunState.SUCCESS
+    assert processed_tables(local_aws) == processed[1]
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "conf"),
+    [
+        ("vehicle_api_processing", {"dates": ["2026-13-01"]}),
+        ("vehicle_api_processing", {"dates": "2026-01-01"}),
+        ("vehicle_api_download", {"date": "2026-02-30"}),
+        ("vehicle_api_download", {"date": "01/02/2026"}),
+    ],
+)
+def test_invalid_dates_are_rejected_before_any_task_runs(dagbag, dag_id, conf):
+    from airflow.sdk.exceptions import ParamValidationError
+
+    dag = dagbag.get_dag(dag_id)
+    with pytest.raises(ParamValidationError):
+        dag.test(logical_date=pendulum.now("UTC"), run_conf=conf)

@@ -1,0 +1,470 @@
+"""The traffic ETL statements of include/sql/traffic/, rendered as Airflow would and run on the local Athena.
+
+Each test writes raw Firehose objects under its own prefix, catalogs them as the crawler would
+(a JSON table with partitions partition_0..3 of arrival year, month, day, hour), runs the
+statements for a day and reads the processed table back through Athena.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import jinja2
+import pytest
+from airflow.sdk.execution_time import macros
+
+from pipelines.settings import SETTINGS
+from tests.traffic_reference import COLUMNS, PARTITION_COLUMNS
+
+SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql" / "traffic"
+RAW_COLUMNS = (
+    "unieke_id",
+    "lve_nr",
+    "tijd_waarneming",
+    "defect",
+    "rekendata_bezettingsgraad",
+    *(f"verkeersintensiteit_klasse{n}" for n in range(1, 6)),
+    *(f"voertuigsnelheid_rekenkundig_klasse{n}" for n in range(1, 6)),
+)
+DAY = date(2020, 7, 14)
+D0 = int(datetime(2020, 7, 14, tzinfo=UTC).timestamp())  # 1594684800
+
+
+def statements() -> list[Path]:
+    return sorted(SQL_DIR.glob("*.sql"))
+
+
+def render(path: Path, params: dict) -> str:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env.filters["ds"] = lambda moment: moment.strftime("%Y-%m-%d")  # Airflow's filter of the same name
+    return env.from_string(path.read_text()).render(params=params, macros=macros)
+
+
+def lane(uid: int, lve: int, ts: int, counts=(0, 1, 0, 0, 0), speeds=(0, 100, 0, 0, 0), occ=5, defect=0) -> dict:
+    """A raw lane record; the defaults are one car at 100 km/h."""
+    return dict(zip(RAW_COLUMNS, (uid, lve, ts, defect, occ, *counts, *speeds), strict=True))
+
+
+def at(hh: int, mm: int, day_offset: int = 0) -> int:
+    return D0 + day_offset * 86_400 + hh * 3600 + mm * 60
+
+
+def hour_key(day_offset: int, hh: int) -> tuple[str, str, str, str]:
+    when = datetime.fromtimestamp(D0 + day_offset * 86_400 + hh * 3600, UTC)
+    return f"{when:%Y}", f"{when:%m}", f"{when:%d}", f"{when:%H}"
+
+
+@dataclass
+class Traffic:
+    """One test's raw table (crawler-shaped) and processed table in the shared local AWS."""
+
+    aws: object
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    raw_table: str = ""  # default: traffic_raw_<uid>
+    objects: int = 0
+
+    def __post_init__(self) -> None:
+        self.raw_table = self.raw_table or f"traffic_raw_{self.uid}"
+
+    @property
+    def processed_table(self) -> str:
+        return f"traffic_processed_{self.uid}"
+
+    @property
+    def raw_prefix(self) -> str:
+        return f"sqltest-{self.uid}/traffic/"
+
+    def params(self, day: date = DAY) -> dict:
+        return {
+            "raw_database": SETTINGS.raw_database,
+            "raw_table": self.raw_table,
+            "lake_database": SETTINGS.lake_database,
+            "processed_table": self.processed_table,
+            "lake_bucket": SETTINGS.lake_bucket,
+            "date": day.isoformat(),
+        }
+
+    def create_raw_table(self) -> None:
+        glue = self.aws.client("glue")
+        glue.create_table(
+            DatabaseName=SETTINGS.raw_database,
+            TableInput={
+                "Name": self.raw_table,
+                "TableType": "EXTERNAL_TABLE",
+                "Parameters": {"classification": "json", "compressionType": "none", "typeOfData": "file"},
+                "PartitionKeys": [{"Name": f"partition_{n}", "Type": "string"} for n in range(4)],
+                "StorageDescriptor": self._descriptor(f"s3://{SETTINGS.raw_bucket}/{self.raw_prefix}"),
+            },
+        )
+
+    def _descriptor(self, location: str) -> dict:
+        return {
+            "Columns": [{"Name": c, "Type": "int"} for c in RAW_COLUMNS],
+            "Location": location,
+            "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
+            "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            "SerdeInfo": {
+                "SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe",
+                "Parameters": {"paths": ",".join(RAW_COLUMNS)},
+            },
+        }
+
+    def deliver(self, hour: tuple[str, str, str, str], records: list[dict]) -> int:
+        """One Firehose object in an arrival hour (registering the partition as a crawl would)."""
+        self.objects += 1
+        folder = f"{self.raw_prefix}{'/'.join(hour)}/"
+        key = f"{folder}traffic-delivery-stream-1-{'-'.join(hour)}-00-00-{self.uid}{self.objects:04d}"
+        body = "".join(json.dumps(r) + "\n" for r in records).encode()
+        self.aws.client("s3").put_object(Bucket=SETTINGS.raw_bucket, Key=key, Body=body)
+        glue = self.aws.client("glue")
+        try:
+            glue.get_partition(DatabaseName=SETTINGS.raw_database, TableName=self.raw_table, PartitionValues=list(hour))
+        except glue.exceptions.EntityNotFoundException:
+            glue.create_partition(
+                DatabaseName=SETTINGS.raw_database,
+                TableName=self.raw_table,
+                PartitionInput={
+                    "Values": list(hour),
+                    "StorageDescriptor": self._descriptor(f"s3://{SETTINGS.raw_bucket}/{folder}"),
+                },
+            )
+        return len(body)
+
+    def run_etl(self, day: date = DAY) -> list[dict]:
+        """The statements in file-name order, with the S3 delete the DAG does before the INSERT."""
+        executions = []
+        for path in statements():
+            sql = render(path, self.params(day))
+            if "INSERT INTO" in sql:
+                self.delete_processed_day(day)
+            executions.append(self.query(sql))
+        return executions
+
+    def delete_processed_day(self, day: date) -> None:
+        s3 = self.aws.client("s3")
+        prefix = f"traffic/{self.processed_table}/year={day:%Y}/month={day:%m}/day={day:%d}/"
+        listed = s3.list_objects_v2(Bucket=SETTINGS.lake_bucket, Prefix=prefix).get("Contents", [])
+        for obj in listed:
+            s3.delete_object(Bucket=SETTINGS.lake_bucket, Key=obj["Key"])
+
+    def query(self, sql: str) -> dict:
+        athena = self.aws.client("athena")
+        qid = athena.start_query_execution(
+            QueryString=sql,
+            QueryExecutionContext={"Database": SETTINGS.lake_database},
+            WorkGroup=SETTINGS.athena_workgroup,
+        )["QueryExecutionId"]
+        deadline = time.monotonic() + 120
+        while True:
+            execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
+            if execution["Status"]["State"] not in ("QUEUED", "RUNNING"):
+                break
+            assert time.monotonic() < deadline, f"query {qid} did not finish"
+            time.sleep(0.02)
+        assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"].get("StateChangeReason")
+        return execution
+
+    def select(self, sql: str) -> list[dict]:
+        """Rows of a SELECT as dicts with Python values (int / float / str / None)."""
+        athena = self.aws.client("athena")
+        qid = self.query(sql)["QueryExecutionId"]
+        rows, names, types = [], None, None
+        for page in athena.get_paginator("get_query_results").paginate(QueryExecutionId=qid):
+            if names is None:
+                info = page["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
+                names, types = [c["Name"] for c in info], [c["Type"] for c in info]
+                page_rows = page["ResultSet"]["Rows"][1:]
+            else:
+                page_rows = page["ResultSet"]["Rows"]
+            for row in page_rows:
+                values = [d.get("VarCharValue") for d in row["Data"]]
+                rows.append({n: _typed(v, t) for n, v, t in zip(names, values, types, strict=True)})
+        return rows
+
+    def processed(self, day: date = DAY) -> list[dict]:
+        return self.select(
+            f'SELECT * FROM "{SETTINGS.lake_database}"."{self.processed_table}" '
+            f"WHERE year = '{day:%Y}' AND month = '{day:%m}' AND day = '{day:%d}' "
+            "ORDER BY uniqueid, recordtimestamp"
+        )
+
+
+def _typed(value: str | None, athena_type: str) -> object:
+    if value is None:
+        return None
+    if athena_type in ("integer", "bigint", "smallint", "tinyint"):
+        return int(value)
+    if athena_type in ("double", "float", "real"):
+        return float(value)
+    return value
+
+
+@pytest.fixture
+def traffic(local_aws) -> Traffic:
+    t = Traffic(local_aws)
+    t.create_raw_table()
+    return t
+
+
+def by_time(rows: list[dict], uid: int) -> dict[int, dict]:
+    return {r["recordtimestamp"]: r for r in rows if r["uniqueid"] == uid}
+
+
+def test_statements_render_to_one_statement_each_with_every_variable_documented():
+    params = {
+        "raw_database": "raw_db",
+        "raw_table": "traffic",
+        "lake_database": "lake_db",
+        "processed_table": "traffic_processed",
+        "lake_bucket": "lake-bucket",
+        "date": "2021-01-01",
+    }
+    names = [p.name for p in statements()]
+    assert names == ["00_create_processed_table.sql", "01_drop_day_partition.sql", "02_insert_day.sql"]
+    files = [*statements(), SQL_DIR / "checks" / "processed_day_problems.sql"]
+    rendered = {p.name: render(p, params) for p in files}
+    assert "LOCATION 's3://lake-bucket/traffic/traffic_processed/'" in rendered["00_create_processed_table.sql"]
+    assert "(`year` = '2021', `month` = '01', `day` = '01')" in rendered["01_drop_day_partition.sql"]
+    insert = rendered["02_insert_day.sql"]
+    # The day before and after cross a year boundary: the arrival hours read are D-1 23h, D, D+1 00..06h.
+    assert "partition_0 = '2020' AND partition_1 = '12' AND partition_2 = '31'\n    AND partition_3 = '23'" in insert
+    assert "partition_0 = '2021' AND partition_1 = '01' AND partition_2 = '01'\n" in insert
+    assert "partition_0 = '2021' AND partition_1 = '01' AND partition_2 = '02'\n    AND partition_3 <= '06'" in insert
+    for path in files:
+        header = path.read_text().split("#}")[0]
+        for variable in ("params.lake_database", "params.processed_table"):
+            assert variable in header, f"{path.name} does not document {variable}"
+        used = {name for name in params if f"params.{name}" in path.read_text()}
+        assert all(f"params.{name}" in header for name in used), f"{path.name}: undocumented params"
+        assert ";" not in rendered[path.name].replace("';'", ""), "one statement per file, no separator"
+
+
+def test_formulas_on_one_minute_multi_lane_null_speeds_defects_invalid_and_duplicates(traffic):
+    t0 = at(8, 0)
+    minute0 = [
+        # lane speed = mean of the class 2..5 speeds with a count: (80 + 70) / 2 = 75; class 1 ignored
+        lane(1, 11, t0, counts=(1, 2, 1, 0, 0), speeds=(100, 80, 70, 0, 0), occ=10),
+        # (90 + 60 + 66) / 3 = 72
+        lane(1, 12, t0, counts=(0, 3, 0, 1, 1), speeds=(0, 90, 0, 60, 66), occ=15),
+        # only a motorbike: NULL lane speed, but its occupancy and counts still count
+        lane(1, 13, t0, counts=(2, 0, 0, 0, 0), speeds=(110, 0, 0, 0, 0), occ=4),
+        # defect and invalid occupancy: dropped entirely
+        lane(1, 14, t0, counts=(9, 9, 9, 9, 9), speeds=(252, 252, 252, 252, 252), occ=50, defect=1),
+        lane(1, 15, t0, counts=(0, 5, 0, 0, 0), speeds=(0, 10, 0, 0, 0), occ=-1),
+    ]
+    minute1 = [
+        # no class 2..5 vehicle on any lane: currentspeed NULL; occupancy (10 + 15) / 2 = 12.5 rounds to 13
+        lane(1, 11, t0 + 60, counts=(1, 0, 0, 0, 0), speeds=(90, 0, 0, 0, 0), occ=10),
+        lane(1, 12, t0 + 60, counts=(0, 0, 0, 0, 0), speeds=(0, 0, 0, 0, 0), occ=15),
+    ]
+    # Detector 2: its only minute has no speed at all, so both windows are empty.
+    lonely = [lane(2, 11, t0, counts=(0, 0, 0, 0, 0), speeds=(0, 0, 0, 0, 0), occ=0)]
+    traffic.deliver(hour_key(0, 8), minute0 + minute1 + lonely)
+    # Firehose redelivers lane 11 of the first minute twice: once in the same hour, once an hour later.
+    traffic.deliver(hour_key(0, 8), [minute0[0]])
+    traffic.deliver(hour_key(0, 9), [minute0[0], minute0[1]])
+
+    traffic.run_etl()
+    rows = traffic.processed()
+
+    assert [list(r) for r in rows[:1]] == [[*COLUMNS, *PARTITION_COLUMNS]]
+    assert [(r["uniqueid"], r["recordtimestamp"]) for r in rows] == [(1, t0), (1, t0 + 60), (2, t0)]
+    assert rows[0] == {
+        "uniqueid": 1,
+        "recordtimestamp": t0,
+        "currentspeed": 73.5,
+        "bezettingsgraad": 10,  # (10 + 15 + 4) / 3 = 9.67
+        "previousspeed": None,
+        "trafficjamindicator": 0,
+        "trafficintensityclass2": 5,
+        "trafficintensityclass3": 1,
+        "trafficintensityclass4": 1,
+        "trafficintensityclass5": 1,
+        "speeddiffindicator": 0,
+        "avgspeed2minutes": 73.5,
+        "avgspeed10minutes": 73.5,
+        "year": "2020",
+        "month": "07",
+        "day": "14",
+    }
+    assert rows[1] == rows[0] | {
+        "recordtimestamp": t0 + 60,
+        "currentspeed": None,
+        "bezettingsgraad": 13,
+        "previousspeed": 73.5,
+        "trafficintensityclass2": 0,
+        "trafficintensityclass3": 0,
+        "trafficintensityclass4": 0,
+        "trafficintensityclass5": 0,
+    }
+    assert rows[2] == rows[0] | {
+        "uniqueid": 2,
+        "currentspeed": None,
+        "bezettingsgraad": 0,
+        "trafficjamindicator": -1,
+        "trafficintensityclass2": 0,
+        "trafficintensityclass3": 0,
+        "trafficintensityclass4": 0,
+        "trafficintensityclass5": 0,
+        "avgspeed2minutes": None,
+        "avgspeed10minutes": None,
+    }
+
+
+def test_speed_difference_and_jam_thresholds_are_inclusive(traffic):
+    t0 = at(12, 0)
+    diff_speeds = [60, 80, 61, 41, 60, 81, 30]  # differences +20, -19, -20, +19, +21, -51
+    jam_speeds = [40, 41, 39, 50]  # 2-minute means 40, 40.5, 40, 43.33
+    records = [lane(3, 11, t0 + 60 * i, speeds=(0, s, 0, 0, 0)) for i, s in enumerate(diff_speeds)]
+    records += [lane(4, 11, t0 + 60 * i, speeds=(0, s, 0, 0, 0)) for i, s in enumerate(jam_speeds)]
+    traffic.deliver(hour_key(0, 12), records)
+
+    traffic.run_etl()
+    rows = traffic.processed()
+
+    diff = [r for r in rows if r["uniqueid"] == 3]
+    assert [r["previousspeed"] for r in diff] == [None, 60.0, 80.0, 61.0, 41.0, 60.0, 81.0]
+    assert [r["speeddiffindicator"] for r in diff] == [0, 1, 0, -1, 0, 1, -1]
+    assert [r["avgspeed2minutes"] for r in diff] == pytest.approx([60, 70, 67, 182 / 3, 54, 182 / 3, 57])
+    assert [r["trafficjamindicator"] for r in diff] == [0, 0, 0, 0, 0, 0, 0]
+    jam = [r for r in rows if r["uniqueid"] == 4]
+    assert [r["avgspeed2minutes"] for r in jam] == pytest.approx([40, 40.5, 40, 130 / 3])
+    assert [r["trafficjamindicator"] for r in jam] == [1, 0, 1, 0]
+    assert [r["avgspeed10minutes"] for r in jam] == pytest.approx([40, 40.5, 40, 42.5])
+
+
+def test_windows_cross_midnight_and_skip_missing_minutes(traffic):
+    # Detector 5 from D-1 23:49 to D 00:12, with minutes missing; speeds fall by 10 a record.
+    speeds = {
+        at(23, 49, -1): 10,  # 11 minutes before D: outside every window, never read
+        at(23, 50, -1): 100,
+        at(23, 55, -1): 90,
+        at(23, 59, -1): 80,
+        at(0, 0): 70,
+        at(0, 1): 60,
+        at(0, 3): 50,  # 00:02 missing
+        at(0, 9): 40,  # 00:04..00:08 missing
+        at(0, 12): 30,
+    }
+    record = {ts: lane(5, 11, ts, speeds=(0, s, 0, 0, 0)) for ts, s in speeds.items()}
+    traffic.deliver(hour_key(-1, 23), [record[at(23, 49, -1)], record[at(23, 50, -1)], record[at(23, 59, -1)]])
+    traffic.deliver(hour_key(0, 0), [record[at(23, 55, -1)], record[at(0, 0)], record[at(0, 1)], record[at(0, 3)]])
+    traffic.deliver(hour_key(0, 0), [record[at(0, 9)]])
+    traffic.deliver(hour_key(1, 3), [record[at(0, 12)]])  # arrives 3 h after D ended: still read
+
+    traffic.run_etl()
+    rows = by_time(traffic.processed(), 5)
+
+    assert sorted(rows) == [at(0, 0), at(0, 1), at(0, 3), at(0, 9), at(0, 12)]
+    expected = {
+        # ts: (previousspeed, avg2 over [t-120, t], avg10 over [t-600, t], jam, speeddiff)
+        at(0, 0): (80.0, 75.0, 85.0, 0, 0),  # 23:58..00:00 -> 80, 70; 23:50..00:00 -> 100, 90, 80, 70
+        at(0, 1): (70.0, 70.0, 75.0, 0, 0),  # 23:59..00:01 -> 80, 70, 60; 23:51.. -> 90, 80, 70, 60
+        at(0, 3): (60.0, 55.0, 70.0, 0, 0),  # 00:01..00:03 -> 60, 50; 23:53.. -> 90..50
+        at(0, 9): (50.0, 40.0, 60.0, 1, 0),  # 00:07..00:09 -> 40; 23:59.. -> 80, 70, 60, 50, 40
+        at(0, 12): (40.0, 30.0, 40.0, 1, 0),  # 00:10..00:12 -> 30; 00:02.. -> 50, 40, 30
+    }
+    got = {
+        ts: (
+            r["previousspeed"],
+            r["avgspeed2minutes"],
+            r["avgspeed10minutes"],
+            r["trafficjamindicator"],
+            r["speeddiffindicator"],
+        )
+        for ts, r in rows.items()
+    }
+    assert got == expected
+
+
+def test_only_the_arrival_hours_of_day_d_and_its_late_window_are_read(traffic):
+    read, skipped = 0, 0
+    # Events of D in every arrival hour a run reads.
+    read += traffic.deliver(hour_key(0, 10), [lane(6, 11, at(10, 0), speeds=(0, 50, 0, 0, 0))])
+    read += traffic.deliver(hour_key(1, 0), [lane(6, 11, at(23, 59), speeds=(0, 60, 0, 0, 0))])
+    read += traffic.deliver(hour_key(1, 6), [lane(6, 11, at(18, 0), speeds=(0, 70, 0, 0, 0))])  # 12 h late
+    # D+1 events in D+1's early hours: read, but not D's rows.
+    read += traffic.deliver(hour_key(1, 1), [lane(6, 11, at(0, 0, 1), speeds=(0, 80, 0, 0, 0))])
+    # D-1 events in D-1 23h and D: read for the lookback only, older ones ignored.
+    read += traffic.deliver(hour_key(-1, 23), [lane(6, 11, at(22, 0, -1), speeds=(0, 90, 0, 0, 0))])
+    read += traffic.deliver(hour_key(0, 2), [lane(6, 11, at(21, 0, -1), speeds=(0, 91, 0, 0, 0))])
+    # Arrival hours a run for D never reads, whatever their records say.
+    skipped += traffic.deliver(hour_key(-1, 22), [lane(6, 11, at(23, 58, -1), speeds=(0, 20, 0, 0, 0))])
+    skipped += traffic.deliver(hour_key(1, 7), [lane(6, 11, at(23, 0), speeds=(0, 20, 0, 0, 0))])
+    skipped += traffic.deliver(hour_key(2, 0), [lane(6, 11, at(12, 0), speeds=(0, 20, 0, 0, 0))])
+
+    insert = traffic.run_etl()[-1]
+    rows = by_time(traffic.processed(), 6)
+
+    assert insert["Statistics"]["DataScannedInBytes"] == read
+    assert sorted(rows) == [at(10, 0), at(18, 0), at(23, 59)]
+    assert [rows[t]["currentspeed"] for t in sorted(rows)] == [50.0, 70.0, 60.0]
+    assert rows[at(10, 0)]["previousspeed"] is None
+    assert skipped > 0
+
+
+def test_rerun_replaces_the_day_and_picks_up_records_that_arrived_since(traffic, tmp_path):
+    t0 = at(15, 0)
+    traffic.deliver(
+        hour_key(0, 15), [lane(7, 11, t0, speeds=(0, 50, 0, 0, 0)), lane(7, 12, t0, speeds=(0, 70, 0, 0, 0))]
+    )
+    traffic.deliver(hour_key(0, 22), [lane(7, 11, at(22, 0), speeds=(0, 30, 0, 0, 0))])
+    # The next day already processed: a rerun of D must leave it alone.
+    traffic.deliver(hour_key(1, 9), [lane(7, 11, at(9, 0, 1), speeds=(0, 100, 0, 0, 0))])
+    traffic.run_etl(date(2020, 7, 15))
+    traffic.run_etl()
+    first = traffic.processed()
+
+    traffic.run_etl()
+    assert traffic.processed() == first
+    assert [(r["recordtimestamp"], r["currentspeed"]) for r in first] == [(t0, 60.0), (at(22, 0), 30.0)]
+
+    # A lane of 15:00 arrives five hours after midnight, after D was processed.
+    traffic.deliver(hour_key(1, 5), [lane(7, 13, t0, speeds=(0, 90, 0, 0, 0), counts=(0, 2, 0, 0, 0))])
+    traffic.run_etl()
+    rerun = traffic.processed()
+    assert [(r["recordtimestamp"], r["currentspeed"], r["trafficintensityclass2"]) for r in rerun] == [
+        (t0, 70.0, 4),
+        (at(22, 0), 30.0, 1),
+    ]
+    glue = traffic.aws.client("glue")
+    partitions = glue.get_partitions(DatabaseName=SETTINGS.lake_database, TableName=traffic.processed_table)
+    assert sorted(p["Values"] for p in partitions["Partitions"]) == [["2020", "07", "14"], ["2020", "07", "15"]]
+    assert [r["currentspeed"] for r in traffic.processed(date(2020, 7, 15))] == [100.0]
+    s3 = traffic.aws.client("s3")
+    prefix = f"traffic/{traffic.processed_table}/year=2020/month=07/day=14/"
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=SETTINGS.lake_bucket, Prefix=prefix)["Contents"]]
+    assert len(keys) == 1  # the earlier runs' files are gone
+    parquet = tmp_path / "part.parquet"
+    parquet.write_bytes(s3.get_object(Bucket=SETTINGS.lake_bucket, Key=keys[0])["Body"].read())
+    codecs = duckdb.sql(f"SELECT DISTINCT compression FROM parquet_metadata('{parquet}')").fetchall()
+    assert codecs == [("SNAPPY",)]
+    assert duckdb.sql(f"SELECT * FROM read_parquet('{parquet}')").columns == list(COLUMNS)
+
+
+def test_check_query_counts_duplicates_and_out_of_domain_indicators(traffic):
+    t0 = at(6, 0)
+    traffic.deliver(hour_key(0, 6), [lane(8, 11, t0 + 60 * i, speeds=(0, 30 + 20 * i, 0, 0, 0)) for i in range(3)])
+    traffic.run_etl()
+    check = render(SQL_DIR / "checks" / "processed_day_problems.sql", traffic.params())
+    assert traffic.select(check) == [{"row_count": 3, "duplicated_keys": 0, "invalid_rows": 0}]
+
+    # What a broken ETL could leave: a second copy of a row, an unknown indicator, a jam without speeds.
+    table = f'"{SETTINGS.lake_database}"."{traffic.processed_table}"'
+    traffic.query(
+        f"INSERT INTO {table} SELECT * FROM (VALUES "
+        f"(8, {t0}, 30.0, 5, NULL, 1, 1, 0, 0, 0, 0, 30.0, 30.0, '2020', '07', '14'), "
+        f"(8, {t0 + 600}, 30.0, 5, NULL, 2, 1, 0, 0, 0, 0, 30.0, 30.0, '2020', '07', '14'), "
+        f"(8, {t0 + 660}, NULL, 5, NULL, 1, 1, 0, 0, 0, 0, NULL, NULL, '2020', '07', '14'), "
+        f"(8, {t0 - 86_400}, 30.0, 5, NULL, 1, 1, 0, 0, 0, 0, 30.0, 30.0, '2020', '07', '14'))"
+    )
+    assert traffic.select(check) == [{"row_count": 7, "duplicated_keys": 1, "invalid_rows": 3}]
+    # Another day's partition is not this day's problem.
+    other = render(SQL_DIR / "checks" / "processed_day_problems.sql", traffic.params(date(2020, 7, 13)))
+    assert traffic.select(other) == [{"row_count": 0, "duplicated_keys": 0, "invalid_rows": 0}]

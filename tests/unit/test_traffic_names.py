@@ -1,0 +1,35 @@
+import jinja2
+import pendulum
+import pytest
+
+from pipelines.settings import load
+from pipelines.traffic import DAY_PREFIX_TEMPLATE, ProcessedDayError, crawler_config, day_prefix, verify_day
+
+
+def render(template: str, **context) -> str:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env.filters["ds"] = lambda moment: moment.strftime("%Y-%m-%d")
+    return env.from_string(template).render(**context)
+
+
+def test_day_prefix_for_a_day_and_as_a_template():
+    assert day_prefix("2020-07-14") == "traffic/traffic_processed/year=2020/month=07/day=14/"
+    template = DAY_PREFIX_TEMPLATE
+    start = pendulum.datetime(2020, 7, 14, tz="UTC")
+    assert render(template, params={"date": None}, data_interval_start=start) == day_prefix("2020-07-14")
+    assert render(template, params={"date": "2021-01-02"}, data_interval_start=start) == day_prefix("2021-01-02")
+
+
+def test_crawler_targets_the_raw_traffic_prefix_and_crawls_new_folders_only():
+    config = crawler_config(load({"PIPELINES_ENV": "prod"}))
+    assert config["Targets"] == {"S3Targets": [{"Path": "s3://pipelines-prod-raw/traffic/"}]}
+    assert config["DatabaseName"] == "pipelines_prod_raw"
+    assert config["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}
+
+
+def test_day_check_names_every_problem():
+    assert verify_day({"row_count": 10, "duplicated_keys": 0, "invalid_rows": 0}, "2020-07-14")["row_count"] == 10
+    with pytest.raises(ProcessedDayError, match="2 .* keys appear more than once; 3 rows have indicator values"):
+        verify_day({"row_count": 10, "duplicated_keys": 2, "invalid_rows": 3}, "2020-07-14")
+    with pytest.raises(ProcessedDayError, match="no rows"):
+        verify_day({"row_count": 0, "duplicated_keys": 0, "invalid_rows": 0}, "2020-07-14")

@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 COMPOSE_SCHEMA := $(VENV)/share/compose_spec.json
 export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
 
-.PHONY: help install browser run env demo test lint format bench package clean
+.PHONY: help install browser jdk run env demo test lint format bench package clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -39,6 +39,10 @@ browser: ## Install headless Chromium for the UI screenshot test (Debian package
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@chromium --version
 
+jdk: ## Make sure javac 17 is there: the local Glue jobs compile their S3 file system (Debian package; needs root)
+	@command -v javac >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; }
+	@javac -version
+
 run: install ## Start local AWS + Airflow (api-server, scheduler, dag-processor, triggerer); Ctrl-C stops
 	$(BIN)/python -m local.stack
 
@@ -48,7 +52,7 @@ env: ## Print the exports that point the airflow CLI at `make run`: eval "$(make
 demo: install ## Run every pipeline end to end on the embedded local stack and print the results
 	$(BIN)/python -m local.demo
 
-test: install browser ## Run all tests
+test: install browser jdk ## Run all tests
 	$(BIN)/python -m pytest
 
 lint: install ## ruff (with Airflow's AIR rules) and format check

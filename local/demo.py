@@ -1,32 +1,32 @@
-"""``make demo``: start the embedded local stack, run every pipeline DAG for a sample day
-through the real Airflow services, print what each produced, and stop what it started.
+"""``make demo``: start the embedded local stack, let the scheduler run every pipeline for its
+latest due day, print what each produced, and stop what it started.
 
-Each pipeline adds a ``DemoRun`` to ``RUNS``: which DAG to trigger with what, and how to
-show its results.
+Each pipeline is a ``DemoRun``: how to start it (prepare its input, unpause, maybe trigger),
+which runs to wait for, and how to show its results.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import boto3
+import pendulum
 
 from local.airflow_env import DEFAULT_HOME
+from local.sources import traffic as feed
 from local.stack import LocalStack, free_port
 from pipelines.settings import SETTINGS
+from pipelines.timetables import PreviousDayTimetable
+from pipelines.traffic import PROCESSED_TABLE
 
-
-@dataclass(frozen=True)
-class DemoRun:
-    dag_id: str
-    logical_date: str
-    report: Callable[[LocalStack], list[str]]
-    conf: dict[str, Any] = field(default_factory=dict)
+DEMO_HOME = DEFAULT_HOME / "demo"
 
 
 def aws_client(stack: LocalStack, service: str) -> Any:
@@ -39,51 +39,155 @@ def aws_client(stack: LocalStack, service: str) -> Any:
     )
 
 
+def latest_due_day(delay: timedelta) -> date:
+    """The day a PreviousDayTimetable with ``delay`` schedules when it is unpaused now."""
+    interval = PreviousDayTimetable(delay).infer_manual_data_interval(run_after=pendulum.now("UTC"))
+    return interval.start.date()
+
+
+def athena(stack: LocalStack, sql: str) -> list[list[str]]:
+    client = aws_client(stack, "athena")
+    qid = client.start_query_execution(
+        QueryString=sql, QueryExecutionContext={"Database": SETTINGS.lake_database}, WorkGroup=SETTINGS.athena_workgroup
+    )["QueryExecutionId"]
+    while client.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"] in (
+        "QUEUED",
+        "RUNNING",
+    ):
+        time.sleep(0.1)
+    rows = client.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
+    return [[cell.get("VarCharValue", "NULL") for cell in row["Data"]] for row in rows]
+
+
+def table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    title: str
+    start: Callable[[LocalStack], None]
+    wait_for: tuple[str, ...]  # DAGs whose first run must succeed
+    report: Callable[[LocalStack], list[str]]
+
+
+def start_healthcheck(stack: LocalStack) -> None:
+    stack.airflow("dags", "unpause", "healthcheck")
+
+
 def report_healthcheck(stack: LocalStack) -> list[str]:
-    key = "healthcheck/2026-03-01.json"
+    listing = aws_client(stack, "s3").list_objects_v2(Bucket=SETTINGS.artifacts_bucket, Prefix="healthcheck/")
+    key = listing["Contents"][0]["Key"]
     body = aws_client(stack, "s3").get_object(Bucket=SETTINGS.artifacts_bucket, Key=key)["Body"].read()
-    return [f"s3://{SETTINGS.artifacts_bucket}/{key}", f"  {body.decode()}"]
+    return [f"  s3://{SETTINGS.artifacts_bucket}/{key}: {body.decode()}"]
 
 
-DEMO_HOME = DEFAULT_HOME / "demo"
+def start_vehicle_api(stack: LocalStack) -> None:
+    # Processing first, so the download's asset events find it listening.
+    stack.airflow("dags", "unpause", "vehicle_api_processing")
+    stack.airflow("dags", "unpause", "vehicle_api_download")
 
-RUNS = [DemoRun("healthcheck", "2026-03-01T00:00:00+00:00", report_healthcheck)]
+
+def report_vehicle_api(stack: LocalStack) -> list[str]:
+    day = latest_due_day(timedelta(hours=1))
+    prefix = f"vehicle_api/sensor-data/creation_date={day}/"
+    pages = aws_client(stack, "s3").list_objects_v2(Bucket=SETTINGS.raw_bucket, Prefix=prefix).get("KeyCount", 0)
+    counts = athena(
+        stack,
+        f"SELECT (SELECT count(*) FROM vehicles) AS vehicles, "
+        f"(SELECT count(*) FROM sensor_data WHERE days = DATE '{day}') AS measurements",
+    )
+    analysis = athena(
+        stack,
+        "SELECT vehicle_type, round(average_seconds_between_measurements, 1) AS avg_seconds, vehicles "
+        f"FROM measurement_intervals WHERE processed_date = '{day}' ORDER BY vehicle_type",
+    )
+    return [
+        f"  day {day}: {pages} raw pages in s3://{SETTINGS.raw_bucket}/{prefix}",
+        f"  tables in {SETTINGS.lake_database}: vehicles={counts[1][0]}, sensor_data rows for the day={counts[1][1]}",
+        "  measurement_intervals (analysis of seed 001):",
+        *table(analysis),
+    ]
 
 
-def run_and_wait(stack: LocalStack, run: DemoRun, timeout: float = 900) -> str:
-    run_id = f"demo__{run.logical_date[:10]}__{int(time.time())}"
+def start_traffic(stack: LocalStack) -> None:
+    day = latest_due_day(timedelta(hours=7, minutes=30))
+    deliveries = feed.generate(day - timedelta(days=1), day + timedelta(days=1), seed=1, detector_count=12)
+    keys = feed.write_objects(aws_client(stack, "s3"), SETTINGS.raw_bucket, feed.firehose_objects(deliveries, seed=1))
+    print(f"   wrote {len(keys)} Firehose-style objects of generated traffic around {day}")
+    stack.airflow("dags", "unpause", "traffic_batch")
+
+
+def report_traffic(stack: LocalStack) -> list[str]:
+    day = latest_due_day(timedelta(hours=7, minutes=30))
+    where = f"year = '{day:%Y}' AND month = '{day:%m}' AND day = '{day:%d}'"
+    total = athena(
+        stack,
+        f"SELECT count(*), sum(CASE WHEN trafficjamindicator = 1 THEN 1 ELSE 0 END) FROM {PROCESSED_TABLE} WHERE {where}",
+    )
+    sample = athena(
+        stack,
+        "SELECT uniqueid, recordtimestamp, currentspeed, previousspeed, trafficjamindicator, speeddiffindicator, "
+        f"round(avgspeed2minutes, 2) AS avg2, round(avgspeed10minutes, 2) AS avg10 FROM {PROCESSED_TABLE} "
+        f"WHERE {where} AND avgspeed2minutes IS NOT NULL ORDER BY avgspeed2minutes, uniqueid, recordtimestamp LIMIT 5",
+    )
+    return [
+        f"  day {day}: {total[1][0]} rows in {SETTINGS.lake_database}.{PROCESSED_TABLE}, {total[1][1]} minutes with a jam",
+        "  the five slowest minutes:",
+        *table(sample),
+    ]
+
+
+RUNS = [
+    DemoRun("health check", start_healthcheck, ("healthcheck",), report_healthcheck),
+    DemoRun("vehicle API", start_vehicle_api, ("vehicle_api_download", "vehicle_api_processing"), report_vehicle_api),
+    DemoRun("traffic batch", start_traffic, ("traffic_batch",), report_traffic),
+]
+
+
+def first_run_state(stack: LocalStack, dag_id: str) -> str | None:
+    lines = stack.airflow("dags", "list-runs", dag_id, "-o", "json").stdout.strip().splitlines()
+    runs = json.loads(lines[-1]) if lines else []
+    return runs[-1]["state"] if runs else None
+
+
+def wait_for_success(stack: LocalStack, dag_id: str, timeout: float = 900) -> str:
     deadline = time.monotonic() + timeout
-    while stack.airflow("dags", "details", run.dag_id, check=False).returncode != 0:
+    while stack.airflow("dags", "details", dag_id, check=False).returncode != 0:
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{run.dag_id} was not parsed")
+            raise TimeoutError(f"{dag_id} was not parsed")
         time.sleep(2)
-    stack.airflow("dags", "unpause", run.dag_id)
-    args = ["dags", "trigger", run.dag_id, "--logical-date", run.logical_date, "--run-id", run_id]
-    stack.airflow(*args, "--conf", json.dumps(run.conf))
     while time.monotonic() < deadline:
-        rows = stack.airflow("dags", "list-runs", run.dag_id, "-o", "json").stdout.strip().splitlines()
-        state = next((r["state"] for r in json.loads(rows[-1]) if r["run_id"] == run_id), None) if rows else None
+        state = first_run_state(stack, dag_id)
         if state in ("success", "failed"):
             return state
         time.sleep(2)
-    raise TimeoutError(f"{run.dag_id} did not finish in {timeout} s")
+    raise TimeoutError(f"{dag_id} did not finish in {timeout} s")
 
 
 def main() -> None:
+    # Small API pages, so the download visibly fans out into mapped Lambda tasks.
+    os.environ.setdefault("PIPELINES_VEHICLE_API_PAGE_SIZE", "500")
     # Free ports and its own home, so the demo runs beside a `make run` stack; the home stays
     # afterwards for the task logs.
-    stack = LocalStack(DEMO_HOME, aws_port=free_port(), api_port=free_port())
+    stack = LocalStack(DEMO_HOME, aws_port=free_port(), api_port=free_port(), vehicle_api_port=free_port())
     print(f"starting the local stack (Airflow on {stack.ui_url}, local AWS on {stack.aws_endpoint}) ...")
     failures = []
     with stack:
         for run in RUNS:
+            for dag_id in run.wait_for:
+                while stack.airflow("dags", "details", dag_id, check=False).returncode != 0:
+                    time.sleep(2)
             started = time.monotonic()
-            state = run_and_wait(stack, run)
-            print(f"\n== {run.dag_id} for {run.logical_date[:10]}: {state} in {time.monotonic() - started:.0f} s")
-            if state == "success":
-                print("\n".join(run.report(stack)))
+            print(f"\n== {run.title}", flush=True)
+            run.start(stack)
+            states = {dag_id: wait_for_success(stack, dag_id) for dag_id in run.wait_for}
+            print(f"   {', '.join(f'{d}: {s}' for d, s in states.items())} ({time.monotonic() - started:.0f} s)")
+            if set(states.values()) == {"success"}:
+                print("\n".join(run.report(stack)), flush=True)
             else:
-                failures.append(run.dag_id)
+                failures.append(run.title)
     print(f"\nstack stopped; task logs are in {DEMO_HOME / 'airflow' / 'logs'}")
     if failures:
         sys.exit(f"failed: {', '.join(failures)}")

@@ -88,16 +88,18 @@ class LocalStack:
         )
 
     def airflow(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        """Run an ``airflow`` CLI command against this stack."""
-        return subprocess.run(
+        """Run an ``airflow`` CLI command against this stack; with ``check``, a failure raises with its output."""
+        result = subprocess.run(
             [sys.executable, "-m", "airflow", *args],
             env=self.env,
             cwd=REPO,
             capture_output=True,
             text=True,
-            check=check,
             timeout=timeout,
         )
+        if check and result.returncode != 0:
+            raise RuntimeError(f"airflow {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}")
+        return result
 
     def start(self, timeout: float = 180) -> LocalStack:
         try:

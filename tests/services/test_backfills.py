@@ -117,3 +117,24 @@ def test_traffic_backfill_of_three_days_writes_three_correct_partitions(stack):
         expected = expected_rows(records_of(objects), day)
         assert len(actual) == len(expected)
         assert [(a, e) for a, e in zip(actual, expected, strict=True) if not same(a, e)] == []
+
+
+def test_download_triggered_from_the_cli_with_a_date_succeeds(stack):
+    import json
+
+    from tests.services.conftest import wait_for_run
+
+    wait_for_dag(stack, "vehicle_api_download")
+    stack.airflow("dags", "unpause", "vehicle_api_download")
+    run_id = "cli_download_2026-03-10"
+    conf = json.dumps({"date": "2026-03-10"})
+    stack.airflow("dags", "trigger", "vehicle_api_download", "--run-id", run_id, "--conf", conf)
+
+    assert wait_for_run(stack, "vehicle_api_download", run_id)["state"] == "success"
+    listing = (
+        StackAws(stack)
+        .client("s3")
+        .list_objects_v2(Bucket=SETTINGS.raw_bucket, Prefix="vehicle_api/vehicles/creation_date=2026-03-10/")
+    )
+    written = sum(1 for _ in listing.get("Contents", []))
+    assert written == -(-len(expected_records("vehicles", "2026-03-10")) // SETTINGS.vehicle_api_page_size)

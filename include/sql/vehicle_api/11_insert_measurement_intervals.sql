@@ -14,7 +14,8 @@ WITH gaps AS (
   WHERE days IN ({{ sql_dates(dates) }}) AND sensor_value IS NOT NULL
 ),
 per_vehicle AS (
-  SELECT vehicle_id, vehicle_type, days, avg(millis_to_next / 1000.0) AS avg_seconds
+  -- As double: in Trino, bigint / 1000.0 is a DECIMAL with one digit of scale.
+  SELECT vehicle_id, vehicle_type, days, avg(CAST(millis_to_next AS double) / 1000) AS avg_seconds
   FROM gaps
   WHERE millis_to_next IS NOT NULL
   GROUP BY vehicle_id, vehicle_type, days

@@ -1,0 +1,164 @@
+"""Traffic ETL benchmark: ``python -m bench.traffic_etl``.
+
+(a) One generated day of at least a million raw lane records: the traffic INSERT on the local
+    Athena (submit -> SUCCEEDED, Parquet written to S3, partition registered) next to DuckDB
+    running the same SQL (sqlglot's Trino -> DuckDB) directly on the same files, also
+    writing Snappy Parquet. Reported as raw records per second.
+(b) DataScannedInBytes of the run for one day with 1 day vs 30 days of history in the lake
+    (goal: within 10%): the queries must prune to the partitions they need.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import jinja2
+import sqlglot
+from airflow.sdk.execution_time.macros import ds_add
+
+from local.aws import LocalAWS
+from local.bootstrap import bootstrap
+from local.sources import traffic as feed
+from pipelines.settings import SETTINGS
+from pipelines.traffic import PROCESSED_TABLE, crawler_config, sql_params
+
+DAY = date(2020, 7, 14)
+SQL = Path(__file__).resolve().parents[1] / "include" / "sql" / "traffic"
+BIG_DETECTORS = 280  # ~1.0 million lane records a day
+HISTORY_DETECTORS = 12
+
+
+def render(name: str, params: dict) -> str:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env.filters["ds"] = lambda moment: moment.strftime("%Y-%m-%d")
+    return env.from_string((SQL / name).read_text()).render(params=params, macros={"ds_add": ds_add})
+
+
+def athena(aws: LocalAWS, sql: str) -> tuple[float, dict]:
+    client = aws.client("athena")
+    started = time.perf_counter()
+    qid = client.start_query_execution(
+        QueryString=sql, QueryExecutionContext={"Database": SETTINGS.lake_database}, WorkGroup=SETTINGS.athena_workgroup
+    )["QueryExecutionId"]
+    while True:
+        execution = client.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
+        if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+            if execution["Status"]["State"] != "SUCCEEDED":
+                raise RuntimeError(execution["Status"].get("StateChangeReason"))
+            return time.perf_counter() - started, execution
+        time.sleep(0.01)
+
+
+def crawl(aws: LocalAWS, prefix: str, name: str) -> float:
+    glue = aws.client("glue")
+    config = crawler_config(SETTINGS) | {
+        "Name": name,
+        "Targets": {"S3Targets": [{"Path": f"s3://{SETTINGS.raw_bucket}/{prefix}"}]},
+    }
+    config["TablePrefix"] = f"{name}_"
+    del config["RecrawlPolicy"]
+    glue.create_crawler(**config)
+    started = time.perf_counter()
+    glue.start_crawler(Name=name)
+    while glue.get_crawler(Name=name)["Crawler"]["State"] != "READY":
+        time.sleep(0.1)
+    return time.perf_counter() - started
+
+
+def run_day(aws: LocalAWS, raw_table: str, processed_table: str) -> tuple[float, dict]:
+    params = sql_params(SETTINGS) | {
+        "raw_table": raw_table,
+        "processed_table": processed_table,
+        "date": DAY.isoformat(),
+    }
+    athena(aws, render("00_create_processed_table.sql", params))
+    athena(aws, render("01_drop_day_partition.sql", params))
+    return athena(aws, render("02_insert_day.sql", params))
+
+
+def duckdb_direct(aws: LocalAWS, raw_table: str, prefix: str, out: Path) -> float:
+    """The INSERT's SELECT, translated by sqlglot alone, over the same mirrored files."""
+    objects = aws_files(aws, prefix)
+    insert = render("02_insert_day.sql", sql_params(SETTINGS) | {"raw_table": raw_table, "date": DAY.isoformat()})
+    select = insert.split("\n", 1)[1]  # drop the INSERT INTO line
+    duck_sql = sqlglot.transpile(select, read="trino", write="duckdb")[0]
+    columns = ", ".join(f"'{name}': 'INTEGER'" for name in feed.FIELDS)
+    con = duckdb.connect()
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SETTINGS.raw_database}")
+    con.execute(
+        f"""CREATE VIEW {SETTINGS.raw_database}.{raw_table} AS
+            SELECT * EXCLUDE (filename),
+                   regexp_extract(filename, '/traffic/(\\d{{4}})/(\\d{{2}})/(\\d{{2}})/(\\d{{2}})/', 1) AS partition_0,
+                   regexp_extract(filename, '/traffic/(\\d{{4}})/(\\d{{2}})/(\\d{{2}})/(\\d{{2}})/', 2) AS partition_1,
+                   regexp_extract(filename, '/traffic/(\\d{{4}})/(\\d{{2}})/(\\d{{2}})/(\\d{{2}})/', 3) AS partition_2,
+                   regexp_extract(filename, '/traffic/(\\d{{4}})/(\\d{{2}})/(\\d{{2}})/(\\d{{2}})/', 4) AS partition_3
+            FROM read_json({[str(p) for p in objects]}, format='newline_delimited', filename=true, columns={{{columns}}})"""
+    )
+    started = time.perf_counter()
+    con.execute(f"COPY ({duck_sql}) TO '{out}' (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (year, month, day))")
+    return time.perf_counter() - started
+
+
+def aws_files(aws: LocalAWS, prefix: str) -> list[Path]:
+    from local.aws.s3_files import S3Files
+    from local.aws.server import ACCOUNT_ID
+
+    files = S3Files(aws.data_dir / "s3", ACCOUNT_ID)
+    return files.materialize(files.list(SETTINGS.raw_bucket, prefix))
+
+
+def main() -> None:
+    with LocalAWS(port=0) as aws, tempfile.TemporaryDirectory() as scratch:
+        bootstrap(aws.endpoint_url, SETTINGS)
+        s3 = aws.client("s3")
+
+        big = feed.write_range(
+            s3, SETTINGS.raw_bucket, DAY, DAY, seed=7, detector_count=BIG_DETECTORS, prefix="big/traffic/"
+        )
+        crawl_seconds = crawl(aws, "big/traffic/", "big")
+        # Warm the S3 mirror once for both engines, so neither pays for copying objects out of moto.
+        aws_files(aws, "big/traffic/")
+        athena_seconds, execution = run_day(aws, "big_traffic", f"{PROCESSED_TABLE}_big")
+        duck_seconds = duckdb_direct(aws, "big_traffic", "big/traffic/", Path(scratch) / "duck")
+
+        one = feed.write_range(
+            s3, SETTINGS.raw_bucket, DAY - timedelta(days=1), DAY + timedelta(days=1), seed=8,
+            detector_count=HISTORY_DETECTORS, prefix="one/traffic/",
+        )  # fmt: skip
+        thirty = feed.write_range(
+            s3, SETTINGS.raw_bucket, DAY - timedelta(days=28), DAY + timedelta(days=1), seed=8,
+            detector_count=HISTORY_DETECTORS, prefix="thirty/traffic/",
+        )  # fmt: skip
+        crawl(aws, "one/traffic/", "one")
+        crawl(aws, "thirty/traffic/", "thirty")
+        scanned_one = run_day(aws, "one_traffic", f"{PROCESSED_TABLE}_one")[1]["Statistics"]["DataScannedInBytes"]
+        scanned_30 = run_day(aws, "thirty_traffic", f"{PROCESSED_TABLE}_thirty")[1]["Statistics"]["DataScannedInBytes"]
+
+    print(
+        f"one day: {big.deliveries:,} raw lane records in {len(big.keys)} Firehose objects; crawl {crawl_seconds:.1f} s\n"
+    )
+    print("| what | result | goal |")
+    print("|---|---|---|")
+    print(
+        f"| traffic ETL for one day, local Athena (INSERT, Parquet to S3, partition registered) | "
+        f"{athena_seconds:.1f} s = {big.deliveries / athena_seconds:,.0f} raw records/s | - |"
+    )
+    print(
+        f"| same SQL on DuckDB directly, same files, Parquet written | "
+        f"{duck_seconds:.1f} s = {big.deliveries / duck_seconds:,.0f} raw records/s | "
+        f"local Athena at {athena_seconds / duck_seconds:.2f}x |"
+    )
+    print(
+        f"| bytes scanned for day D, 1 day vs 30 days of history ({one.deliveries:,} vs {thirty.deliveries:,} raw records) | "
+        f"{scanned_one:,} vs {scanned_30:,} B ({scanned_30 / scanned_one:.3f}) | within 10% |"
+    )
+    if abs(scanned_30 / scanned_one - 1) > 0.10:
+        raise SystemExit("bytes scanned grew with history")
+
+
+if __name__ == "__main__":
+    main()

@@ -27,12 +27,13 @@ from airflow.providers.amazon.aws.hooks.glue_crawler import GlueCrawlerHook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 from airflow.providers.amazon.aws.operators.glue_crawler import GlueCrawlerOperator
 from airflow.providers.amazon.aws.operators.s3 import S3DeleteObjectsOperator
-from airflow.sdk import DAG, Param, chain, task
+from airflow.sdk import DAG, chain, task
 
 from pipelines.athena_results import first_row
 from pipelines.dag_defaults import START_DATE, default_args
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
+from pipelines.tasks import athena_statement, day_param
 from pipelines.timetables import PreviousDayTimetable
 from pipelines.traffic import DAY_PREFIX_TEMPLATE, crawler_config, sql_params, verify_day
 
@@ -41,16 +42,7 @@ CRAWLER = crawler_config(SETTINGS)
 
 
 def athena(task_id: str, sql_file: str) -> AthenaOperator:
-    return AthenaOperator(
-        task_id=task_id,
-        query=f"traffic/{sql_file}",
-        params=sql_params(SETTINGS),
-        database=SETTINGS.lake_database,
-        workgroup=SETTINGS.athena_workgroup,
-        output_location=SETTINGS.athena_output_location,
-        aws_conn_id=SETTINGS.aws_conn_id,
-        sleep_time=2,
-    )
+    return athena_statement(task_id, f"traffic/{sql_file}", params=sql_params(SETTINGS))
 
 
 with DAG(
@@ -64,16 +56,7 @@ with DAG(
     doc_md=__doc__,
     default_args=default_args(),
     template_searchpath=[str(include_dir(__file__) / "sql")],
-    params={
-        "date": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            pattern=r"^\d{4}-\d{2}-\d{2}$",
-            title="Day to process (YYYY-MM-DD)",
-            description="Empty: the run's own day (the previous day of a scheduled run).",
-        )
-    },
+    params={"date": day_param("Day to process (YYYY-MM-DD)")},
 ):
     # GlueCrawlerSensor fails on a crawler that does not exist yet and on an earlier failed
     # crawl; all this run needs is that no crawl is in progress before it starts its own.

@@ -26,10 +26,11 @@ import json
 from datetime import timedelta
 
 from airflow.providers.amazon.aws.operators.lambda_function import LambdaInvokeFunctionOperator
-from airflow.sdk import DAG, Param, TaskGroup, task
+from airflow.sdk import DAG, TaskGroup, task
 
 from pipelines.dag_defaults import START_DATE, default_args
 from pipelines.settings import SETTINGS
+from pipelines.tasks import day_param
 from pipelines.timetables import PreviousDayTimetable
 from pipelines.vehicle_api.assets import ASSETS
 from pipelines.vehicle_api.download import completeness, first_page_event, remaining_page_events
@@ -46,16 +47,7 @@ with DAG(
     tags=["vehicle_api", "download"],
     doc_md=__doc__,
     default_args=default_args(),
-    params={
-        "date": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            pattern=r"^\d{4}-\d{2}-\d{2}$",
-            title="Day to download (YYYY-MM-DD)",
-            description="Empty: the run's own day (the previous day of a scheduled run).",
-        )
-    },
+    params={"date": day_param("Day to download (YYYY-MM-DD)")},
 ):
     for endpoint, asset in ASSETS.items():
         with TaskGroup(group_id=endpoint.replace("-", "_")):

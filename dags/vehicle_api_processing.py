@@ -17,16 +17,17 @@ Re-running a date leaves every table exactly as one clean run would.
 from __future__ import annotations
 
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
-from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 from airflow.providers.amazon.aws.operators.s3 import S3DeleteObjectsOperator
 from airflow.sdk import DAG, Param, chain, task
 
 from pipelines.dag_defaults import START_DATE, default_args
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
-from pipelines.sql import MACROS, checked_days
+from pipelines.sql import MACROS
+from pipelines.tasks import athena_statement
 from pipelines.vehicle_api.assets import ASSETS
 from pipelines.vehicle_api.checks import verify_results
+from pipelines.vehicle_api.dates import dates_to_process
 
 STATEMENTS = (
     "01_create_raw_vehicles",
@@ -45,18 +46,6 @@ STATEMENTS = (
 
 def analysis_prefix(day: str) -> str:
     return f"vehicle_api/measurement_intervals/processed_date={day}/"
-
-
-def athena(task_id: str, sql_file: str) -> AthenaOperator:
-    return AthenaOperator(
-        task_id=task_id,
-        query=sql_file,
-        database=SETTINGS.lake_database,
-        workgroup=SETTINGS.athena_workgroup,
-        output_location=SETTINGS.athena_output_location,
-        aws_conn_id=SETTINGS.aws_conn_id,
-        sleep_time=2,
-    )
 
 
 with DAG(
@@ -82,22 +71,23 @@ with DAG(
     },
 ):
 
-    @task
-    def resolve_dates(params: dict, triggering_asset_events=None) -> list[str]:  # noqa: ANN001 - Airflow context
-        days = [
-            event.extra["date"]
-            for events in (triggering_asset_events or {}).values()
-            for event in events
-            if "date" in (event.extra or {})
-        ]
-        return checked_days(days or params["dates"])
+    @task(inlets=list(ASSETS.values()))
+    def resolve_dates(params: dict, dag_run, triggering_asset_events=None, inlet_events=None) -> list[str]:  # noqa: ANN001 - Airflow context
+        triggering = [event.extra or {} for events in (triggering_asset_events or {}).values() for event in events]
+        later = []
+        if dag_run.run_type == "asset_triggered":
+            after = dag_run.run_after.isoformat()
+            later = [[event.extra or {} for event in inlet_events[asset].after(after)] for asset in ASSETS.values()]
+        return dates_to_process(triggering, later, params["dates"])
 
     dates = resolve_dates()
-    statements = {name: athena(name, f"vehicle_api/{name}.sql") for name in STATEMENTS}
+    statements = {name: athena_statement(name, f"vehicle_api/{name}.sql") for name in STATEMENTS}
     delete_analysis_files = S3DeleteObjectsOperator.partial(
-        task_id="delete_analysis_files", bucket=SETTINGS.lake_bucket, aws_conn_id=SETTINGS.aws_conn_id
+        task_id="delete_analysis_files",
+        bucket=SETTINGS.lake_bucket,
+        aws_conn_id=SETTINGS.aws_conn_id,
     ).expand(prefix=dates.map(analysis_prefix))
-    check_query = athena("check_query", "vehicle_api/checks/results.sql")
+    check_query = athena_statement("check_query", "vehicle_api/checks/results.sql")
 
     @task(multiple_outputs=False)
     def check_results(query_execution_id: str) -> dict:

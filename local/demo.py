@@ -14,9 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-import boto3
 import pendulum
 
 from local.airflow_env import DEFAULT_HOME
@@ -29,16 +27,6 @@ from pipelines.traffic import PROCESSED_TABLE
 DEMO_HOME = DEFAULT_HOME / "demo"
 
 
-def aws_client(stack: LocalStack, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=stack.aws_endpoint,
-        region_name=SETTINGS.region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def latest_due_day(delay: timedelta) -> date:
     """The day a PreviousDayTimetable with ``delay`` schedules when it is unpaused now."""
     interval = PreviousDayTimetable(delay).infer_manual_data_interval(run_after=pendulum.now("UTC"))
@@ -46,7 +34,7 @@ def latest_due_day(delay: timedelta) -> date:
 
 
 def athena(stack: LocalStack, sql: str) -> list[list[str]]:
-    client = aws_client(stack, "athena")
+    client = stack.client("athena")
     qid = client.start_query_execution(
         QueryString=sql, QueryExecutionContext={"Database": SETTINGS.lake_database}, WorkGroup=SETTINGS.athena_workgroup
     )["QueryExecutionId"]
@@ -77,9 +65,9 @@ def start_healthcheck(stack: LocalStack) -> None:
 
 
 def report_healthcheck(stack: LocalStack) -> list[str]:
-    listing = aws_client(stack, "s3").list_objects_v2(Bucket=SETTINGS.artifacts_bucket, Prefix="healthcheck/")
+    listing = stack.client("s3").list_objects_v2(Bucket=SETTINGS.artifacts_bucket, Prefix="healthcheck/")
     key = listing["Contents"][0]["Key"]
-    body = aws_client(stack, "s3").get_object(Bucket=SETTINGS.artifacts_bucket, Key=key)["Body"].read()
+    body = stack.client("s3").get_object(Bucket=SETTINGS.artifacts_bucket, Key=key)["Body"].read()
     return [f"  s3://{SETTINGS.artifacts_bucket}/{key}: {body.decode()}"]
 
 
@@ -92,7 +80,7 @@ def start_vehicle_api(stack: LocalStack) -> None:
 def report_vehicle_api(stack: LocalStack) -> list[str]:
     day = latest_due_day(timedelta(hours=1))
     prefix = f"vehicle_api/sensor-data/creation_date={day}/"
-    pages = aws_client(stack, "s3").list_objects_v2(Bucket=SETTINGS.raw_bucket, Prefix=prefix).get("KeyCount", 0)
+    pages = stack.client("s3").list_objects_v2(Bucket=SETTINGS.raw_bucket, Prefix=prefix).get("KeyCount", 0)
     counts = athena(
         stack,
         f"SELECT (SELECT count(*) FROM vehicles) AS vehicles, "
@@ -114,7 +102,7 @@ def report_vehicle_api(stack: LocalStack) -> list[str]:
 def start_traffic(stack: LocalStack) -> None:
     day = latest_due_day(timedelta(hours=7, minutes=30))
     deliveries = feed.generate(day - timedelta(days=1), day + timedelta(days=1), seed=1, detector_count=12)
-    keys = feed.write_objects(aws_client(stack, "s3"), SETTINGS.raw_bucket, feed.firehose_objects(deliveries, seed=1))
+    keys = feed.write_objects(stack.client("s3"), SETTINGS.raw_bucket, feed.firehose_objects(deliveries, seed=1))
     print(f"   wrote {len(keys)} Firehose-style objects of generated traffic around {day}")
     stack.airflow("dags", "unpause", "traffic_batch")
 

@@ -18,6 +18,9 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+import boto3
+from botocore.client import BaseClient
+
 from local.airflow_env import DEFAULT_HOME, LOCAL_USER, REPO, airflow_env
 from local.bootstrap import bootstrap
 from pipelines.settings import SETTINGS
@@ -87,16 +90,32 @@ class LocalStack:
             argv, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
+    def client(self, service: str) -> BaseClient:
+        """A boto3 client of this stack's local AWS."""
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name=SETTINGS.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
     def airflow(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run an ``airflow`` CLI command against this stack; with ``check``, a failure raises with its output."""
-        result = subprocess.run(
-            [sys.executable, "-m", "airflow", *args],
-            env=self.env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        for _ in range(5):
+            result = subprocess.run(
+                [sys.executable, "-m", "airflow", *args],
+                env=self.env,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+            # SQLite allows one writer: a CLI write that collides with the services' writes
+            # fails whole (its transaction rolled back) and is simply tried again.
+            if "database is locked" not in result.stderr:
+                break
+            time.sleep(1)
         if check and result.returncode != 0:
             raise RuntimeError(f"airflow {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}")
         return result

@@ -15,7 +15,8 @@ from local.stack import LocalStack, free_port
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    with LocalStack(tmp_path_factory.mktemp("stack"), aws_port=free_port(), api_port=free_port()) as running:
+    home = tmp_path_factory.mktemp("stack")
+    with LocalStack(home, aws_port=free_port(), api_port=free_port(), vehicle_api_port=free_port()) as running:
         yield running
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
-import boto3
 import pytest
 
 from local.sources import traffic as feed
@@ -18,22 +17,6 @@ from tests.services.conftest import cli_json, wait_for_dag
 from tests.traffic_reference import expected_rows, records_of
 
 pytestmark = pytest.mark.services
-
-
-class StackAws:
-    """What tests.athena_client needs: a client factory for the stack's local AWS."""
-
-    def __init__(self, stack: LocalStack) -> None:
-        self.endpoint = stack.aws_endpoint
-
-    def client(self, service: str):
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=SETTINGS.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
 
 
 def wait_for_runs(stack: LocalStack, dag_id: str, count: int, prefix: str = "", timeout: float = 600) -> list[dict]:
@@ -71,7 +54,7 @@ def test_download_backfill_of_three_days_is_processed_downstream(stack):
     ]
     # The asset events trigger processing, maybe for several days in one run.
     deadline = time.monotonic() + 600
-    aws = StackAws(stack)
+    aws = stack
     while True:
         processing = wait_for_runs(stack, "vehicle_api_processing", 1)
         days = athena_rows(aws, "SELECT DISTINCT CAST(days AS varchar) AS day FROM sensor_data ORDER BY 1")
@@ -89,7 +72,7 @@ def test_download_backfill_of_three_days_is_processed_downstream(stack):
 def test_traffic_backfill_of_three_days_writes_three_correct_partitions(stack):
     from tests.athena_client import athena_rows
 
-    aws = StackAws(stack)
+    aws = stack
     first = date(2020, 7, 14)
     deliveries = feed.generate(first - timedelta(days=1), first + timedelta(days=3), seed=3, detector_count=3)
     objects = list(feed.firehose_objects(deliveries, seed=3))
@@ -131,10 +114,8 @@ def test_download_triggered_from_the_cli_with_a_date_succeeds(stack):
     stack.airflow("dags", "trigger", "vehicle_api_download", "--run-id", run_id, "--conf", conf)
 
     assert wait_for_run(stack, "vehicle_api_download", run_id)["state"] == "success"
-    listing = (
-        StackAws(stack)
-        .client("s3")
-        .list_objects_v2(Bucket=SETTINGS.raw_bucket, Prefix="vehicle_api/vehicles/creation_date=2026-03-10/")
+    listing = stack.client("s3").list_objects_v2(
+        Bucket=SETTINGS.raw_bucket, Prefix="vehicle_api/vehicles/creation_date=2026-03-10/"
     )
     written = sum(1 for _ in listing.get("Contents", []))
     assert written == -(-len(expected_records("vehicles", "2026-03-10")) // SETTINGS.vehicle_api_page_size)

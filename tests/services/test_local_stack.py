@@ -55,18 +55,6 @@ def test_healthcheck_triggered_from_the_cli_succeeds(stack):
     row = wait_for_run(stack, "healthcheck", run_id)
 
     assert row["state"] == "success"
-    s3 = _s3(stack)
+    s3 = stack.client("s3")
     body = json.loads(s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key="healthcheck/2026-04-01.json")["Body"].read())
     assert body == {"dag_id": "healthcheck", "day": "2026-04-01", "run_id": run_id}
-
-
-def _s3(stack):
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=stack.aws_endpoint,
-        region_name=SETTINGS.region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )

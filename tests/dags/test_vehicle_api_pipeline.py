@@ -173,7 +173,11 @@ def test_processing_builds_tables_equal_to_an_independent_computation(processed,
 def test_processing_the_same_day_again_changes_nothing(processed, dagbag, local_aws):
     again = run(dagbag, "vehicle_api_processing", {"dates": [DAY]})
     assert again.state == DagRunState.SUCCESS
-    assert processed_tables(local_aws) == processed[1]
+    tables, first = processed_tables(local_aws), processed[1]
+    assert tables["vehicles"] == first["vehicles"]
+    assert tables["sensor_data"] == first["sensor_data"]
+    # Averages equal to the last bits DuckDB's parallel aggregation may change.
+    assert tables["analysis"] == {t: (pytest.approx(avg, rel=1e-12), n) for t, (avg, n) in first["analysis"].items()}
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> None:
     failed = []
-    for module in sorted(m.name for m in pkgutil.iter_modules([str(HERE)])):
+    for module in sorted(m.name for m in pkgutil.iter_modules([str(HERE)]) if m.name != "__main__"):
         print(f"\n## bench.{module}\n", flush=True)
         if subprocess.run([sys.executable, "-m", f"bench.{module}"], cwd=HERE.parent).returncode != 0:
             failed.append(module)

@@ -28,7 +28,7 @@ from pipelines.traffic import PROCESSED_TABLE, crawler_config, sql_params
 
 DAY = date(2020, 7, 14)
 SQL = Path(__file__).resolve().parents[1] / "include" / "sql" / "traffic"
-BIG_DETECTORS = 280  # ~1.0 million lane records a day
+BIG_DETECTORS = 300  # ~1.03 million lane records a day
 HISTORY_DETECTORS = 12
 
 
@@ -84,7 +84,7 @@ def duckdb_direct(aws: LocalAWS, raw_table: str, prefix: str, out: Path) -> floa
     """The INSERT's SELECT, translated by sqlglot alone, over the same mirrored files."""
     objects = aws_files(aws, prefix)
     insert = render("02_insert_day.sql", sql_params(SETTINGS) | {"raw_table": raw_table, "date": DAY.isoformat()})
-    select = insert.split("\n", 1)[1]  # drop the INSERT INTO line
+    select = insert.strip().split("\n", 1)[1]  # drop the INSERT INTO line
     duck_sql = sqlglot.transpile(select, read="trino", write="duckdb")[0]
     columns = ", ".join(f"'{name}': 'INTEGER'" for name in feed.FIELDS)
     con = duckdb.connect()

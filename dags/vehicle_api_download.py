@@ -33,9 +33,15 @@ from pipelines.settings import SETTINGS
 from pipelines.tasks import day_param
 from pipelines.timetables import PreviousDayTimetable
 from pipelines.vehicle_api.assets import ASSETS
-from pipelines.vehicle_api.download import completeness, first_page_event, remaining_page_events
+from pipelines.vehicle_api.download import (
+    DOWNLOADER_TIMEOUT_SECONDS,
+    completeness,
+    first_page_event,
+    remaining_page_events,
+)
 
 DAY = "{{ params.date or data_interval_start | ds }}"
+LAMBDA_CLIENT_CONFIG = {"read_timeout": DOWNLOADER_TIMEOUT_SECONDS + 60, "retries": {"max_attempts": 1}}
 
 with DAG(
     dag_id="vehicle_api_download",
@@ -69,6 +75,9 @@ with DAG(
                 aws_conn_id=SETTINGS.aws_conn_id,
                 function_name=SETTINGS.vehicle_api_lambda,
                 pool=SETTINGS.vehicle_api_pool,
+                # A batch may run for minutes: wait as long as the function may run (botocore's
+                # default read timeout is 60 s), and let Airflow's retries, not botocore's, rerun it.
+                botocore_config=LAMBDA_CLIENT_CONFIG,
             ).expand(payload=planned)
 
             # all_done: runs after failed downloads too, to name the missing pages.

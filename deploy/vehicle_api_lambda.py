@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from deploy.lambda_package import HANDLER, build_zip
 from pipelines.settings import Settings
+from pipelines.vehicle_api.download import DOWNLOADER_TIMEOUT_SECONDS
 
 RUNTIME = "python3.12"
 SECRET_ENV = "VEHICLE_API_SECRET"  # same name as in the handler
@@ -51,7 +52,7 @@ def deploy_downloader(
     *,
     function_name: str | None = None,
     role_arn: str | None = None,
-    timeout: int = 300,
+    timeout: int = DOWNLOADER_TIMEOUT_SECONDS,
     memory_size: int = 256,
 ) -> list[str]:
     """Create the downloader function, or bring an existing one up to date (code and configuration).

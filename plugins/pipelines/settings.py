@@ -63,7 +63,7 @@ SPEC: dict[str, Setting] = {
     "vehicle_api_page_size": Setting("PIPELINES_VEHICLE_API_PAGE_SIZE", "50000", "Records per API page (1..50000)."),
     "vehicle_api_max_tasks": Setting(
         "PIPELINES_VEHICLE_API_MAX_TASKS",
-        "16",
+        "4",
         "Most mapped download tasks per endpoint and day; more pages are batched (never above max_map_length).",
     ),
 }

@@ -12,6 +12,9 @@ from typing import Any
 from pipelines.settings import Settings
 from pipelines.vehicle_api.batching import page_requests
 
+# The downloader Lambda's timeout (deploy/vehicle_api_lambda.py deploys it with this value).
+DOWNLOADER_TIMEOUT_SECONDS = 300
+
 
 class IncompleteDownloadError(Exception):
     """Pages missing or records short: the day must not be published."""

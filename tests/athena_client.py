@@ -10,6 +10,18 @@ from pipelines.settings import SETTINGS
 CASTS = {"bigint": int, "integer": int, "smallint": int, "tinyint": int, "double": float, "real": float}
 
 
+def wait_for_query(aws: Any, qid: str, timeout: float = 60) -> dict[str, Any]:
+    """The query's execution once it reached a final state."""
+    athena = aws.client("athena")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
+        if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+            return execution
+        time.sleep(0.01)
+    raise AssertionError(f"query {qid} did not finish in {timeout} s")
+
+
 def athena_rows(aws: Any, sql: str, database: str | None = None, timeout: float = 120) -> list[dict[str, Any]]:
     athena = aws.client("athena")
     qid = athena.start_query_execution(
@@ -17,14 +29,7 @@ def athena_rows(aws: Any, sql: str, database: str | None = None, timeout: float 
         QueryExecutionContext={"Database": database or SETTINGS.lake_database},
         WorkGroup=SETTINGS.athena_workgroup,
     )["QueryExecutionId"]
-    deadline = time.monotonic() + timeout
-    while True:
-        status = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]
-        if status["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            break
-        if time.monotonic() > deadline:
-            raise TimeoutError(sql)
-        time.sleep(0.05)
+    status = wait_for_query(aws, qid, timeout)["Status"]
     if status["State"] != "SUCCEEDED":
         raise AssertionError(f"{status['State']}: {status.get('StateChangeReason')}\n{sql}")
     rows: list[dict[str, Any]] = []

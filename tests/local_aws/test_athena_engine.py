@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pipelines.settings import SETTINGS
+from tests.athena_client import wait_for_query
 
 WORKGROUP = SETTINGS.athena_workgroup
 LONG_QUERY = (
@@ -24,14 +25,7 @@ def start(aws, sql: str, **kwargs) -> str:
 
 
 def wait(aws, qid: str, timeout: float = 30) -> dict:
-    athena = aws.client("athena")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
-        if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            return execution
-        time.sleep(0.01)
-    raise AssertionError(f"query {qid} did not finish")
+    return wait_for_query(aws, qid, timeout)
 
 
 def test_select_succeeds_and_reports_athena_shaped_execution(local_aws):

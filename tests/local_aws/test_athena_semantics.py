@@ -6,23 +6,16 @@ GetQueryResults; the local engine must produce exactly that, or fail the query.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from pipelines.settings import SETTINGS
+from tests.athena_client import wait_for_query
 
 
 def run_query(aws, sql: str) -> dict:
     athena = aws.client("athena")
     qid = athena.start_query_execution(QueryString=sql, WorkGroup=SETTINGS.athena_workgroup)["QueryExecutionId"]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
-        if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            return execution
-        time.sleep(0.01)
-    raise AssertionError(f"query {qid} did not finish")
+    return wait_for_query(aws, qid, 30)
 
 
 def values(aws, sql: str) -> list[list[str | None]]:

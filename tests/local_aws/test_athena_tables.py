@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 import uuid
 
 import duckdb
 import pytest
 
 from pipelines.settings import SETTINGS
+from tests.athena_client import wait_for_query
 
 RAW, LAKE = SETTINGS.raw_bucket, SETTINGS.lake_bucket
 DB = SETTINGS.raw_database
@@ -21,13 +21,7 @@ def run_query(aws, sql: str, database: str = DB) -> dict:
     qid = athena.start_query_execution(
         QueryString=sql, QueryExecutionContext={"Database": database}, WorkGroup=SETTINGS.athena_workgroup
     )["QueryExecutionId"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
-        if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            return execution
-        time.sleep(0.01)
-    raise AssertionError(f"query {qid} did not finish")
+    return wait_for_query(aws, qid, 60)
 
 
 def ok(aws, sql: str, database: str = DB) -> dict:

@@ -34,8 +34,9 @@ HISTORY_DETECTORS = 12
 
 def render(name: str, params: dict) -> str:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    env.filters["ds"] = lambda moment: moment.strftime("%Y-%m-%d")
-    return env.from_string((SQL / name).read_text()).render(params=params, macros={"ds_add": ds_add})
+    return env.from_string((SQL / name).read_text()).render(
+        params=params, macros={"ds_add": ds_add}, run_day=lambda: params["date"]
+    )
 
 
 def athena(aws: LocalAWS, sql: str) -> tuple[float, dict]:

@@ -16,7 +16,7 @@ from airflow.providers.amazon.aws.operators.s3 import S3CreateObjectOperator
 from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
 from airflow.sdk import DAG, task
 
-from pipelines.dag_defaults import START_DATE, default_args
+from pipelines.dag_defaults import default_args
 from pipelines.settings import SETTINGS
 
 KEY = "healthcheck/{{ ds }}.json"
@@ -26,7 +26,6 @@ with DAG(
     dag_id="healthcheck",
     description="Daily at 00:00 UTC: write, sense and read back one S3 object for the day.",
     schedule="@daily",
-    start_date=START_DATE,
     catchup=False,
     tags=["healthcheck"],
     doc_md=__doc__,

@@ -1,11 +1,13 @@
 """
 ### Traffic batch (Flanders traffic detectors)
 
-For day D (the previous UTC day, or the `date` param of a manual run):
+For day D: the previous UTC day of a scheduled run, the logical date's day of a backfill or of a
+manual run at a date (`airflow dags test traffic_batch 2020-07-14`), or the `date` param:
 
-1. **wait_for_idle_crawler**, then **crawl_raw**: the Glue crawler (config in code, created or
-   updated by `GlueCrawlerOperator`) registers the new arrival-hour folders of
-   `s3://<raw bucket>/traffic/YYYY/MM/DD/HH/` in the raw table `traffic`.
+1. **wait_for_idle_crawler**, **configure_crawler** (then **create_crawler** or
+   **update_crawler**: the config is kept in code), then **crawl_raw**: the Glue crawler
+   registers the new arrival-hour folders of `s3://<raw bucket>/traffic/YYYY/MM/DD/HH/` in the
+   raw table `traffic`.
 2. **create_processed_table** and **drop_day_partition** (Athena), **delete_day_files** (S3),
    **insert_day** (Athena): D's partition of `traffic_processed` is replaced, never added to,
    so reruns and backfills are idempotent. The INSERT reads only the arrival hours where D's
@@ -25,19 +27,22 @@ from datetime import timedelta
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
 from airflow.providers.amazon.aws.hooks.glue_crawler import GlueCrawlerHook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
-from airflow.providers.amazon.aws.operators.glue_crawler import GlueCrawlerOperator
+from airflow.providers.amazon.aws.operators.glue_crawler import (
+    GlueCrawlerCreateOperator,
+    GlueCrawlerRunOperator,
+    GlueCrawlerUpdateOperator,
+)
 from airflow.providers.amazon.aws.operators.s3 import S3DeleteObjectsOperator
 from airflow.sdk import DAG, chain, task
 
 from pipelines.athena_results import first_row
-from pipelines.dag_defaults import START_DATE, default_args
+from pipelines.dag_defaults import DAILY_MACROS, RUN_DAY, default_args
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
 from pipelines.tasks import athena_statement, day_param
 from pipelines.timetables import PreviousDayTimetable
 from pipelines.traffic import DAY_PREFIX_TEMPLATE, crawler_config, sql_params, verify_day
 
-DAY = "{{ params.date or data_interval_start | ds }}"
 CRAWLER = crawler_config(SETTINGS)
 
 
@@ -49,13 +54,13 @@ with DAG(
     dag_id="traffic_batch",
     description="Daily at 07:30 UTC for the previous day: crawler, then Athena ETL repartitioned by event time.",
     schedule=PreviousDayTimetable(delay=timedelta(hours=7, minutes=30)),
-    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,  # one crawler and one writer of the processed table at a time
     tags=["traffic", "athena", "glue"],
     doc_md=__doc__,
     default_args=default_args(),
     template_searchpath=[str(include_dir(__file__) / "sql")],
+    user_defined_macros=DAILY_MACROS,
     params={"date": day_param("Day to process (YYYY-MM-DD)")},
 ):
     # GlueCrawlerSensor fails on a crawler that does not exist yet and on an earlier failed
@@ -65,12 +70,24 @@ with DAG(
         hook = GlueCrawlerHook(aws_conn_id=SETTINGS.aws_conn_id)
         return not hook.has_crawler(CRAWLER["Name"]) or hook.get_crawler(CRAWLER["Name"])["State"] == "READY"
 
-    crawl_raw = GlueCrawlerOperator(
+    @task.branch
+    def configure_crawler() -> str:
+        hook = GlueCrawlerHook(aws_conn_id=SETTINGS.aws_conn_id)
+        return "update_crawler" if hook.has_crawler(CRAWLER["Name"]) else "create_crawler"
+
+    create_crawler = GlueCrawlerCreateOperator(
+        task_id="create_crawler", config=CRAWLER, aws_conn_id=SETTINGS.aws_conn_id
+    )
+    update_crawler = GlueCrawlerUpdateOperator(
+        task_id="update_crawler", config=CRAWLER, aws_conn_id=SETTINGS.aws_conn_id
+    )
+    crawl_raw = GlueCrawlerRunOperator(
         task_id="crawl_raw",
-        config=CRAWLER,
+        crawler_name=CRAWLER["Name"],
         aws_conn_id=SETTINGS.aws_conn_id,
         poll_interval=5,
         wait_for_completion=True,
+        trigger_rule="none_failed_min_one_success",  # after whichever branch ran
     )
     create_processed_table = athena("create_processed_table", "00_create_processed_table.sql")
     drop_day_partition = athena("drop_day_partition", "01_drop_day_partition.sql")
@@ -91,11 +108,13 @@ with DAG(
 
     chain(
         wait_for_idle_crawler(),
+        configure_crawler(),
+        [create_crawler, update_crawler],
         crawl_raw,
         create_processed_table,
         drop_day_partition,
         delete_day_files,
         insert_day,
         check_query,
-        check_day(check_query.output, DAY),
+        check_day(check_query.output, RUN_DAY),
     )

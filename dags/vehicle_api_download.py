@@ -1,8 +1,9 @@
 """
 ### Vehicle API download
 
-For day D (the previous UTC day, or the `date` param of a manual run), per endpoint of the
-vehicle API (`vehicles`, `sensor-data`):
+For day D (the previous UTC day of a scheduled run, the logical date's day of a backfill or of
+a manual run at a date, or the `date` param), per endpoint of the vehicle API (`vehicles`,
+`sensor-data`):
 
 1. **first_page**: the downloader Lambda fetches page 1 and writes it to S3; its answer
    gives the day's `total_records`, so the number of pages is known.
@@ -28,7 +29,7 @@ from datetime import timedelta
 from airflow.providers.amazon.aws.operators.lambda_function import LambdaInvokeFunctionOperator
 from airflow.sdk import DAG, TaskGroup, task
 
-from pipelines.dag_defaults import START_DATE, default_args
+from pipelines.dag_defaults import DAILY_MACROS, RUN_DAY, default_args
 from pipelines.settings import SETTINGS
 from pipelines.tasks import day_param
 from pipelines.timetables import PreviousDayTimetable
@@ -40,19 +41,18 @@ from pipelines.vehicle_api.download import (
     remaining_page_events,
 )
 
-DAY = "{{ params.date or data_interval_start | ds }}"
 LAMBDA_CLIENT_CONFIG = {"read_timeout": DOWNLOADER_TIMEOUT_SECONDS + 60, "retries": {"max_attempts": 1}}
 
 with DAG(
     dag_id="vehicle_api_download",
     description="Daily at 01:00 UTC for the previous day: paginated API download into S3 via Lambda.",
     schedule=PreviousDayTimetable(delay=timedelta(hours=1)),
-    start_date=START_DATE,
     catchup=False,
     max_active_runs=3,
     tags=["vehicle_api", "download"],
     doc_md=__doc__,
     default_args=default_args(),
+    user_defined_macros=DAILY_MACROS,
     params={"date": day_param("Day to download (YYYY-MM-DD)")},
 ):
     for endpoint, asset in ASSETS.items():
@@ -61,7 +61,7 @@ with DAG(
                 task_id="first_page",
                 aws_conn_id=SETTINGS.aws_conn_id,
                 function_name=SETTINGS.vehicle_api_lambda,
-                payload=first_page_event(endpoint, DAY, SETTINGS),
+                payload=first_page_event(endpoint, RUN_DAY, SETTINGS),
                 pool=SETTINGS.vehicle_api_pool,
             )
 

@@ -3,7 +3,8 @@
 
 Scheduled on both raw assets of `vehicle_api_download` (vehicles **and** sensor data). A run
 processes every date carried by its triggering asset events (a backfill may deliver several
-at once); a manual run processes the `dates` param instead.
+at once); a manual run processes the `dates` param instead, or else the day of its logical
+date (`airflow dags test vehicle_api_processing 2020-07-14`).
 
 Athena statements from `include/sql/vehicle_api/`, one per file and one task each, in order:
 raw JSON tables and their day partitions; `vehicles` (new ids only); `sensor_data` (rows not
@@ -16,11 +17,13 @@ Re-running a date leaves every table exactly as one clean run would.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
 from airflow.providers.amazon.aws.operators.s3 import S3DeleteObjectsOperator
 from airflow.sdk import DAG, Param, chain, task
 
-from pipelines.dag_defaults import START_DATE, default_args
+from pipelines.dag_defaults import default_args
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
 from pipelines.sql import MACROS
@@ -52,7 +55,6 @@ with DAG(
     dag_id="vehicle_api_processing",
     description="Triggered by the vehicle API assets (both endpoints): Athena SQL per downloaded date.",
     schedule=ASSETS["vehicles"] & ASSETS["sensor-data"],
-    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,  # runs write the same tables: one at a time keeps inserts exact
     tags=["vehicle_api", "athena"],
@@ -78,7 +80,9 @@ with DAG(
         if dag_run.run_type == "asset_triggered":
             after = dag_run.run_after.isoformat()
             later = [[event.extra or {} for event in inlet_events[asset].after(after)] for asset in ASSETS.values()]
-        return dates_to_process(triggering, later, params["dates"])
+        logical = dag_run.logical_date
+        logical_day = logical.astimezone(UTC).date().isoformat() if logical is not None else None
+        return dates_to_process(triggering, later, params["dates"], logical_day)
 
     dates = resolve_dates()
     statements = {name: athena_statement(name, f"vehicle_api/{name}.sql") for name in STATEMENTS}

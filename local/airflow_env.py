@@ -12,12 +12,14 @@ import secrets
 import sys
 from pathlib import Path
 
+from pipelines.settings import SETTINGS, Settings
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_HOME = REPO / ".local"
 LOCAL_USER = ("admin", "admin")
 
 
-def aws_connection(endpoint_url: str, region: str = "us-east-1") -> str:
+def aws_connection(endpoint_url: str, region: str) -> str:
     """``aws_default`` for the local AWS: fixed test credentials and the endpoint URL."""
     return json.dumps(
         {
@@ -38,8 +40,12 @@ def _persistent_secret(path: Path) -> str:
     return path.read_text().strip()
 
 
-def airflow_env(home: Path, aws_endpoint: str, api_port: int) -> dict[str, str]:
-    """Variables for every Airflow process of the local stack (``home`` holds its state)."""
+def airflow_env(home: Path, aws_endpoint: str, api_port: int, settings: Settings = SETTINGS) -> dict[str, str]:
+    """Variables for every Airflow process of the local stack (``home`` holds its state).
+
+    The AWS connection and the SDK's default region are the settings' region
+    (``PIPELINES_AWS_REGION``), so every client of the stack acts where the resources are.
+    """
     airflow_home = home / "airflow"
     airflow_home.mkdir(parents=True, exist_ok=True)
     passwords = airflow_home / "passwords.json"
@@ -65,10 +71,10 @@ def airflow_env(home: Path, aws_endpoint: str, api_port: int) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
-        f"AIRFLOW_CONN_{'aws_default'.upper()}": aws_connection(aws_endpoint),
+        f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": aws_connection(aws_endpoint, settings.region),
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": settings.region,
         "PYTHONPATH": f"{REPO}:{REPO / 'plugins'}",
     }
 

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 from collections.abc import Callable
+from typing import Any
 
 import boto3
 from botocore.client import BaseClient
@@ -29,6 +30,13 @@ def _ignore(error_codes: tuple[str, ...], call: Callable[..., object], **kwargs:
     except ClientError as err:
         if err.response["Error"]["Code"] not in error_codes:
             raise
+
+
+def bucket_location(bucket: str, region: str) -> dict[str, Any]:
+    """CreateBucket's arguments: outside us-east-1, S3 requires the region as LocationConstraint."""
+    if region == "us-east-1":
+        return {"Bucket": bucket}
+    return {"Bucket": bucket, "CreateBucketConfiguration": {"LocationConstraint": region}}
 
 
 def bootstrap(
@@ -56,7 +64,11 @@ def bootstrap(
         settings.athena_results_bucket,
         settings.artifacts_bucket,
     ):
-        _ignore(("BucketAlreadyOwnedByYou", "BucketAlreadyExists"), s3.create_bucket, Bucket=bucket)
+        _ignore(
+            ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"),
+            s3.create_bucket,
+            **bucket_location(bucket, settings.region),
+        )
         done.append(f"bucket s3://{bucket}")
 
     glue = client("glue")

@@ -23,7 +23,7 @@ from botocore.client import BaseClient
 
 from local.airflow_env import DEFAULT_HOME, LOCAL_USER, REPO, airflow_env
 from local.bootstrap import bootstrap
-from pipelines.settings import SETTINGS
+from pipelines.settings import load
 
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 
@@ -69,15 +69,19 @@ class LocalStack:
         api_port: int = 8080,
         vehicle_api_port: int = 8400,
         vehicle_api_args: tuple[str, ...] = (),
+        settings_env: dict[str, str] | None = None,
     ) -> None:
+        """``settings_env``: PIPELINES_* variables for this stack only (e.g. another region)."""
         self.home = home
+        environ = {**os.environ, **(settings_env or {})}
+        self.settings = load(environ)
         self.aws_port = aws_port
         self.api_port = api_port
         self.aws_endpoint = f"http://127.0.0.1:{aws_port}"
         self.vehicle_api_url = f"http://127.0.0.1:{vehicle_api_port}"
         self._vehicle_api_argv = ["--port", str(vehicle_api_port), *vehicle_api_args]
         self.ui_url = f"http://127.0.0.1:{api_port}"
-        self.env = {**os.environ, **airflow_env(home, self.aws_endpoint, api_port)}
+        self.env = {**environ, **airflow_env(home, self.aws_endpoint, api_port, self.settings)}
         self.logs = home / "logs"
         self.procs: dict[str, subprocess.Popen] = {}
 
@@ -95,7 +99,7 @@ class LocalStack:
         return boto3.client(
             service,
             endpoint_url=self.aws_endpoint,
-            region_name=SETTINGS.region,
+            region_name=self.settings.region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
@@ -129,9 +133,11 @@ class LocalStack:
             self._spawn("vehicle-api", [sys.executable, "-m", "local.sources.vehicle_api", *self._vehicle_api_argv])
             wait_for(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), "local AWS", 30, self.procs)
             wait_for(lambda: port_open(self.vehicle_api_url), "sample vehicle API", 30, self.procs)
-            bootstrap(self.aws_endpoint, SETTINGS, vehicle_api_url=self.vehicle_api_url)
+            bootstrap(self.aws_endpoint, self.settings, vehicle_api_url=self.vehicle_api_url)
             self.airflow("db", "migrate")
-            self.airflow("pools", "set", SETTINGS.vehicle_api_pool, "8", "Concurrent requests against the vehicle API")
+            self.airflow(
+                "pools", "set", self.settings.vehicle_api_pool, "8", "Concurrent requests against the vehicle API"
+            )
             for service in SERVICES:
                 self._spawn(service, [sys.executable, "-m", "airflow", service])
             wait_for(lambda: http_ok(f"{self.ui_url}/api/v2/monitor/health"), "Airflow api-server", timeout, self.procs)

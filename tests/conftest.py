@@ -6,7 +6,6 @@ any test module imports it.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -39,20 +38,10 @@ os.environ.update(
 for leaked in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
     os.environ.pop(leaked, None)
 
+from local.airflow_env import aws_connection  # noqa: E402
 from local.aws import LocalAWS  # noqa: E402
 from local.bootstrap import bootstrap  # noqa: E402
 from pipelines.settings import SETTINGS  # noqa: E402
-
-
-def aws_connection_uri(endpoint_url: str) -> str:
-    return json.dumps(
-        {
-            "conn_type": "aws",
-            "login": "testing",
-            "password": "testing",
-            "extra": {"endpoint_url": endpoint_url, "region_name": SETTINGS.region},
-        }
-    )
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +49,7 @@ def local_aws() -> Iterator[LocalAWS]:
     """The local AWS in this process, bootstrapped, with ``aws_default`` pointing at it."""
     with LocalAWS(port=0) as aws:
         bootstrap(aws.endpoint_url, SETTINGS)
-        os.environ[f"AIRFLOW_CONN_{SETTINGS.aws_conn_id.upper()}"] = aws_connection_uri(aws.endpoint_url)
+        os.environ[f"AIRFLOW_CONN_{SETTINGS.aws_conn_id.upper()}"] = aws_connection(aws.endpoint_url, SETTINGS.region)
         yield aws
 
 

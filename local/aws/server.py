@@ -24,22 +24,24 @@ CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing
 
 @dataclass(frozen=True)
 class EngineContext:
-    """What an engine needs to know about the endpoint it extends."""
+    """What an engine needs to know about the endpoint it extends.
+
+    No region: one endpoint serves every region, and each engine acts in the region of the
+    request it serves (the backend's ``region_name``), as AWS does.
+    """
 
     endpoint_url: str
-    region: str
     data_dir: Path
     s3: S3Files
-
-    def client(self, service: str) -> BaseClient:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region, **CREDENTIALS)
 
 
 class LocalAWS:
     """A moto server on 127.0.0.1 with the project's execution engines installed.
 
     Port 0 picks a free port. ``data_dir`` holds what the engines keep on disk (a temporary
-    folder when not given, removed on stop).
+    folder when not given, removed on stop); a relative one is resolved once, here, because
+    engines run processes in folders of their own. ``region`` is only the default of
+    ``client()``: the server answers in every region.
     """
 
     def __init__(
@@ -51,7 +53,7 @@ class LocalAWS:
         if data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="local-aws-")
             data_dir = Path(self._tmp.name)
-        self.data_dir = Path(data_dir)
+        self.data_dir = Path(data_dir).resolve()
         self._server: ThreadedMotoServer | None = None
         self.endpoint_url = ""
 
@@ -69,7 +71,7 @@ class LocalAWS:
         bound_host, bound_port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{bound_host}:{bound_port}"
         s3_files = S3Files(self.data_dir / "s3", ACCOUNT_ID)
-        engines.install(EngineContext(self.endpoint_url, self.region, self.data_dir, s3_files))
+        engines.install(EngineContext(self.endpoint_url, self.data_dir, s3_files))
         return self
 
     def stop(self) -> None:

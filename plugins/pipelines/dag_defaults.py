@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pendulum
-
+from pipelines.run_day import run_day
 from pipelines.settings import SETTINGS
 
 OWNER = "data-platform"
-# Scheduled DAGs start here; catchup is off, so history is loaded by explicit backfills.
-START_DATE = pendulum.datetime(2026, 1, 1, tz="UTC")
+# The DAGs have no start_date: Airflow creates no task instance for a logical date before a
+# task's start date, so a manual run or `airflow dags test` of a past day would succeed having
+# done nothing. With catchup off the scheduler starts at the latest interval all the same, and
+# history is loaded by backfills and manual runs.
+
+# ``{{ run_day() }}`` in templates: the day a daily run processes (pipelines.run_day).
+RUN_DAY = "{{ run_day() }}"
+DAILY_MACROS = {"run_day": run_day}
 
 
 def default_args(**overrides: Any) -> dict[str, Any]:

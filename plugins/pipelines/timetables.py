@@ -36,8 +36,18 @@ class PreviousDayTimetable(Timetable):
         return f"Daily at {_clock(self.delay)} UTC, for the previous UTC day [D, D+1)"
 
     def infer_manual_data_interval(self, *, run_after: DateTime) -> DataInterval:
-        # A manual run at any time of day D+1 processes D, as the scheduled run would.
-        return self._days.infer_manual_data_interval(run_after=run_after - self.delay)
+        """The day a manual run's logical date (or trigger time) means.
+
+        Midnight UTC names its own day [D, D+1), the interval of the scheduled run whose
+        logical date it is: ``airflow dags test DAG 2020-07-14`` processes 2020-07-14. Any
+        other moment means the latest day due by then, as the schedule would have run it: a
+        trigger at any time of day D+1 after the delay processes D.
+        """
+        moment = run_after.in_timezone("UTC")
+        midnight = moment.start_of("day")
+        if moment == midnight:
+            return DataInterval(midnight, midnight.add(days=1))
+        return self._days.infer_manual_data_interval(run_after=moment - self.delay)
 
     def next_dagrun_info(
         self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction

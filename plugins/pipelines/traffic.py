@@ -17,7 +17,7 @@ class ProcessedDayError(Exception):
 
 
 def crawler_config(settings: Settings) -> dict[str, Any]:
-    """The raw crawler, kept in code: GlueCrawlerOperator creates or updates it on every run."""
+    """The raw crawler, kept in code: the DAG creates or updates it on every run."""
     return {
         "Name": f"pipelines-{settings.env}-{CRAWLER_SUFFIX}",
         "Role": settings.glue_role,
@@ -46,10 +46,9 @@ def day_prefix(day: str) -> str:
     return f"traffic/{PROCESSED_TABLE}/year={day[0:4]}/month={day[5:7]}/day={day[8:10]}/"
 
 
-# The same prefix for the run's day, rendered by the operator (day: the `date` param or the interval).
+# The same prefix for the run's day, rendered by the operator (``run_day``: pipelines.run_day).
 DAY_PREFIX_TEMPLATE = (
-    "{% set d = params.date or data_interval_start | ds %}"
-    f"traffic/{PROCESSED_TABLE}/" + "year={{ d[0:4] }}/month={{ d[5:7] }}/day={{ d[8:10] }}/"
+    f"{{% set d = run_day() %}}traffic/{PROCESSED_TABLE}/" + "year={{ d[0:4] }}/month={{ d[5:7] }}/day={{ d[8:10] }}/"
 )
 
 

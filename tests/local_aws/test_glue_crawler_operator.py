@@ -1,4 +1,4 @@
-"""GlueCrawlerOperator and GlueCrawlerSensor against the local crawler, in dag.test() runs."""
+"""The provider's crawler operators and GlueCrawlerSensor against the local crawler, in dag.test() runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import boto3
 import pytest
 from airflow.providers.amazon.aws.operators.glue_crawler import (
     GlueCrawlerCreateOperator,
-    GlueCrawlerOperator,
     GlueCrawlerRunOperator,
     GlueCrawlerUpdateOperator,
 )
@@ -20,7 +19,6 @@ from pipelines.settings import SETTINGS
 from tests.dag_runner import run_dag, tiny_dag
 
 BUCKET = SETTINGS.raw_bucket
-pytestmark = pytest.mark.filterwarnings("ignore::airflow.exceptions.AirflowProviderDeprecationWarning")
 
 
 @pytest.fixture
@@ -50,7 +48,7 @@ def crawler_config(name: str, database: str, path: str) -> dict:
     }
 
 
-def test_crawler_operator_creates_then_recrawls_a_partitioned_table(local_aws, airflow_db, uid, database):
+def test_crawler_operators_create_then_recrawl_a_partitioned_table(local_aws, airflow_db, uid, database):
     s3, glue = local_aws.client("s3"), local_aws.client("glue")
     root = f"{uid}/vehicle-positions"
     put_json_lines(
@@ -63,7 +61,8 @@ def test_crawler_operator_creates_then_recrawls_a_partitioned_table(local_aws, a
     endpoint, region = local_aws.endpoint_url, local_aws.region
 
     with tiny_dag(f"glue_crawler_operator_{uid}") as dag:
-        crawl = GlueCrawlerOperator(task_id="crawl", config=config, poll_interval=1)
+        create = GlueCrawlerCreateOperator(task_id="create", config=config)
+        crawl = GlueCrawlerRunOperator(task_id="crawl", crawler_name=config["Name"], poll_interval=1)
 
         @task
         def land_next_hour() -> None:
@@ -76,12 +75,19 @@ def test_crawler_operator_creates_then_recrawls_a_partitioned_table(local_aws, a
                 [{"vin": "V3", "lat": 50.1, "lon": 8.7, "speed": 31, "heading": 270}],
             )
 
-        crawl_again = GlueCrawlerOperator(task_id="crawl_again", config=config, poll_interval=1)
-        crawl >> land_next_hour() >> crawl_again
+        update = GlueCrawlerUpdateOperator(task_id="update", config=config)
+        crawl_again = GlueCrawlerRunOperator(task_id="crawl_again", crawler_name=config["Name"], poll_interval=1)
+        create >> crawl >> land_next_hour() >> update >> crawl_again
 
     states = run_dag(dag)
 
-    assert states == {"crawl": "success", "land_next_hour": "success", "crawl_again": "success"}
+    assert states == {
+        "create": "success",
+        "crawl": "success",
+        "land_next_hour": "success",
+        "update": "success",
+        "crawl_again": "success",
+    }
     table = glue.get_table(DatabaseName=database, Name="raw_vehicle_positions")["Table"]
     assert [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]] == [
         ("vin", "string"),
@@ -141,11 +147,12 @@ def test_failed_crawl_fails_the_operator_and_the_sensor(local_aws, airflow_db, u
     config = crawler_config(f"orphan-{uid}", f"no_such_db_{uid}", f"s3://{BUCKET}/{uid}/orphan/")
 
     with tiny_dag(f"glue_crawler_failure_{uid}") as dag:
-        crawl = GlueCrawlerOperator(task_id="crawl", config=config, poll_interval=1)
+        create = GlueCrawlerCreateOperator(task_id="create", config=config)
+        crawl = GlueCrawlerRunOperator(task_id="crawl", crawler_name=config["Name"], poll_interval=1)
         sense = GlueCrawlerSensor(
             task_id="sense", crawler_name=config["Name"], poke_interval=0.2, timeout=60, trigger_rule="all_done"
         )
-        crawl >> sense
+        create >> crawl >> sense
 
     states = run_dag(dag)
 

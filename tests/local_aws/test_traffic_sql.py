@@ -42,8 +42,8 @@ def statements() -> list[Path]:
 
 def render(path: Path, params: dict) -> str:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    env.filters["ds"] = lambda moment: moment.strftime("%Y-%m-%d")  # Airflow's filter of the same name
-    return env.from_string(path.read_text()).render(params=params, macros=macros)
+    # The DAG's run_day() macro gives the `date` param when it is set (pipelines.run_day).
+    return env.from_string(path.read_text()).render(params=params, macros=macros, run_day=lambda: params["date"])
 
 
 def lane(uid: int, lve: int, ts: int, counts=(0, 1, 0, 0, 0), speeds=(0, 100, 0, 0, 0), occ=5, defect=0) -> dict:

@@ -1,4 +1,8 @@
-"""One real local stack (local AWS + the four Airflow services) for every service test."""
+"""One real local stack (local AWS + the four Airflow services) for every service test.
+
+The stack runs in eu-west-1 while the in-process tests use us-east-1: every pipeline is run
+end to end in a second region, as a user who sets PIPELINES_AWS_REGION runs it.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,19 @@ import pytest
 from local.airflow_env import LOCAL_USER
 from local.stack import LocalStack, free_port
 
+SECOND_REGION = "eu-west-1"
+
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     home = tmp_path_factory.mktemp("stack")
-    with LocalStack(home, aws_port=free_port(), api_port=free_port(), vehicle_api_port=free_port()) as running:
+    with LocalStack(
+        home,
+        aws_port=free_port(),
+        api_port=free_port(),
+        vehicle_api_port=free_port(),
+        settings_env={"PIPELINES_AWS_REGION": SECOND_REGION},
+    ) as running:
         yield running
 
 

@@ -84,3 +84,84 @@ def test_airflow_env_exports_point_the_cli_at_the_stack(tmp_path):
     assert exports["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8999/execution/"
     assert '"endpoint_url": "http://127.0.0.1:4999"' in exports["AIRFLOW_CONN_AWS_DEFAULT"]
     assert exports["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+
+
+@pytest.mark.spark
+def test_the_documented_command_runs_glue_jobs_lambda_and_athena_in_another_region(tmp_path):
+    """`python -m local.aws --port N` from a project folder: the default data dir is relative."""
+    import json
+    import os
+    import time
+
+    from local.airflow_env import REPO
+
+    port, region = free_port(), "ap-southeast-2"
+    env = {**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'plugins'}", "PIPELINES_AWS_REGION": region}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "local.aws", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "(data in " + str(tmp_path / ".local" / "aws") in proc.stdout.readline()
+        endpoint = f"http://127.0.0.1:{port}"
+        subprocess.run(
+            [sys.executable, "-m", "local.bootstrap", "--endpoint-url", endpoint], cwd=tmp_path, env=env, check=True
+        )
+
+        def regional(service: str):
+            return boto3.client(
+                service, endpoint_url=endpoint, region_name=region, aws_access_key_id="x", aws_secret_access_key="x"
+            )
+
+        settings = SETTINGS  # names do not depend on the region
+        s3, glue = regional("s3"), regional("glue")
+        assert s3.get_bucket_location(Bucket=settings.raw_bucket)["LocationConstraint"] == region
+        s3.put_object(Bucket=settings.raw_bucket, Key="cli/in/a.json", Body=b'{"n": 2}\n{"n": 3}\n')
+        script = (
+            "import sys\nfrom awsglue.utils import getResolvedOptions\nfrom pyspark.sql import SparkSession\n"
+            "args = getResolvedOptions(sys.argv, ['src', 'dst'])\nspark = SparkSession.builder.getOrCreate()\n"
+            "spark.read.json(args['src']).selectExpr('sum(n) AS total').write.mode('overwrite').json(args['dst'])\n"
+        )
+        s3.put_object(Bucket=settings.artifacts_bucket, Key="cli/sum.py", Body=script.encode())
+        glue.create_job(
+            Name="cli-sum",
+            Role=settings.glue_role,
+            Command={"Name": "glueetl", "ScriptLocation": f"s3://{settings.artifacts_bucket}/cli/sum.py"},
+            GlueVersion="5.0",
+        )
+        run_id = glue.start_job_run(
+            JobName="cli-sum",
+            Arguments={"--src": f"s3://{settings.raw_bucket}/cli/in/", "--dst": f"s3://{settings.raw_bucket}/cli/out/"},
+        )["JobRunId"]
+        deadline = time.monotonic() + 300
+        while (run := glue.get_job_run(JobName="cli-sum", RunId=run_id)["JobRun"])["JobRunState"] in (
+            "STARTING",
+            "RUNNING",
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+        outputs = s3.list_objects_v2(Bucket=settings.raw_bucket, Prefix="cli/out/part-")["Contents"]
+        body = b"".join(s3.get_object(Bucket=settings.raw_bucket, Key=o["Key"])["Body"].read() for o in outputs)
+        assert json.loads(body) == {"total": 5}
+
+        athena = regional("athena")
+        qid = athena.start_query_execution(
+            QueryString=f"CREATE EXTERNAL TABLE cli_in (n int) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
+            f"LOCATION 's3://{settings.raw_bucket}/cli/in/'",
+            QueryExecutionContext={"Database": settings.raw_database},
+            WorkGroup=settings.athena_workgroup,
+        )["QueryExecutionId"]
+        while (state := athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"])["State"] in (
+            "QUEUED",
+            "RUNNING",
+        ):
+            time.sleep(0.05)
+        assert state["State"] == "SUCCEEDED", state
+        assert glue.get_table(DatabaseName=settings.raw_database, Name="cli_in")["Table"]["Name"] == "cli_in"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)

@@ -35,7 +35,23 @@ def test_manual_run_during_a_day_processes_the_day_before():
     timetable = PreviousDayTimetable()
     assert timetable.infer_manual_data_interval(run_after=day(10, 15)) == DataInterval(day(9), day(10))
     # Before 01:00 the scheduled run for the day before has not started yet: same rule as the schedule.
-    assert timetable.infer_manual_data_interval(run_after=day(10, 0)) == DataInterval(day(8), day(9))
+    assert timetable.infer_manual_data_interval(run_after=day(10, 0).add(minutes=30)) == DataInterval(day(8), day(9))
+
+
+def test_a_logical_date_at_midnight_names_its_own_day_as_the_scheduled_run_of_that_date_does():
+    timetable = PreviousDayTimetable(delay=timedelta(hours=7, minutes=30))
+    july_14 = pendulum.datetime(2020, 7, 14, tz=UTC)
+    assert timetable.infer_manual_data_interval(run_after=july_14) == DataInterval(july_14, july_14.add(days=1))
+    scheduled = timetable.next_dagrun_info(
+        last_automated_data_interval=None, restriction=TimeRestriction(earliest=july_14, latest=None, catchup=True)
+    )
+    assert scheduled.logical_date == july_14
+    assert scheduled.data_interval == timetable.infer_manual_data_interval(run_after=july_14)
+    # Midnight in another zone is not midnight UTC: the latest day due by then.
+    paris = pendulum.datetime(2020, 7, 14, tz="Europe/Paris")  # 2020-07-13 22:00 UTC
+    assert timetable.infer_manual_data_interval(run_after=paris) == DataInterval(
+        pendulum.datetime(2020, 7, 12, tz=UTC), pendulum.datetime(2020, 7, 13, tz=UTC)
+    )
 
 
 def test_serialization_round_trip_keeps_the_delay():

@@ -1,23 +1,29 @@
+from datetime import timedelta
+from types import SimpleNamespace
+
 import jinja2
 import pendulum
 import pytest
 
+from pipelines.run_day import run_day
 from pipelines.settings import load
+from pipelines.timetables import PreviousDayTimetable
 from pipelines.traffic import DAY_PREFIX_TEMPLATE, ProcessedDayError, crawler_config, day_prefix, verify_day
 
 
 def render(template: str, **context) -> str:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    env.filters["ds"] = lambda moment: moment.strftime("%Y-%m-%d")
-    return env.from_string(template).render(**context)
+    dag = SimpleNamespace(timetable=PreviousDayTimetable(delay=timedelta(hours=7, minutes=30)))
+    return env.from_string(template).render(run_day=run_day, dag=dag, **context)
 
 
 def test_day_prefix_for_a_day_and_as_a_template():
     assert day_prefix("2020-07-14") == "traffic/traffic_processed/year=2020/month=07/day=14/"
     template = DAY_PREFIX_TEMPLATE
     start = pendulum.datetime(2020, 7, 14, tz="UTC")
-    assert render(template, params={"date": None}, data_interval_start=start) == day_prefix("2020-07-14")
-    assert render(template, params={"date": "2021-01-02"}, data_interval_start=start) == day_prefix("2021-01-02")
+    context = {"logical_date": start, "data_interval_start": start}
+    assert render(template, params={"date": None}, **context) == day_prefix("2020-07-14")
+    assert render(template, params={"date": "2021-01-02"}, **context) == day_prefix("2021-01-02")
 
 
 def test_crawler_targets_the_raw_traffic_prefix_and_crawls_new_folders_only():

@@ -19,6 +19,11 @@ def test_a_manual_run_uses_the_param():
     assert dates_to_process([], [], ["2026-01-01"]) == ["2026-01-01"]
 
 
+def test_a_manual_run_at_a_logical_date_without_dates_processes_that_day():
+    assert dates_to_process([], [], [], logical_day="2020-07-14") == ["2020-07-14"]
+    assert dates_to_process([], [], ["2026-01-01"], logical_day="2020-07-14") == ["2026-01-01"]
+
+
 def test_no_dates_at_all_is_an_error():
     with pytest.raises(ValueError, match="no days"):
         dates_to_process([], [[], []], [])

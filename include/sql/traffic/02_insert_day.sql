@@ -4,11 +4,11 @@ INSERT INTO registers the partition in the Glue catalog. Trino SQL: identifiers 
 deleted D's partition prefix, so a rerun leaves exactly one copy of D.
 Template variables: params.raw_database, params.raw_table (the crawler's table over traffic/,
 partitions partition_0..partition_3 = arrival year, month, day, hour), params.lake_database,
-params.processed_table, params.date (YYYY-MM-DD; empty: the run's data interval start); macros.ds_add (Airflow's).
+params.processed_table, run_day() (the run's day, YYYY-MM-DD: pipelines.run_day); macros.ds_add (Airflow's).
 Reads only the arrival hours where D's rows can be: D-1 23h (for the 10 minutes before D that
 the windows and previousspeed see), all of D, and D+1 00h..06h (records up to 6 h late).
 #}
-{%- set day = params.date or data_interval_start | ds %}
+{%- set day = run_day() %}
 {%- set before = macros.ds_add(day, -1) %}
 {%- set after = macros.ds_add(day, 1) %}
 {%- set raw = '"' ~ params.raw_database ~ '"."' ~ params.raw_table ~ '"' %}

@@ -61,6 +61,7 @@ class QueryRun:
     output_location: str  # s3://.../<id>.csv (or .txt)
     statement_type: str
     substatement_type: str
+    catalog: Catalog  # the Glue Data Catalog of the request's account and region
     state: str = "QUEUED"
     reason: str | None = None
     submitted: float = field(default_factory=time.time)
@@ -96,8 +97,7 @@ class QueryRun:
 
 
 class Executor:
-    def __init__(self, catalog: Catalog, s3: S3Files, scratch: Path, workers: int = 4) -> None:
-        self.catalog = catalog
+    def __init__(self, s3: S3Files, scratch: Path, workers: int = 4) -> None:
         self.s3 = s3
         self.scratch = scratch
         self.runs: dict[str, QueryRun] = {}
@@ -148,7 +148,7 @@ class Executor:
         scratch.mkdir(parents=True, exist_ok=True)
         session = Session(
             query_id=run.query_id,
-            catalog=self.catalog,
+            catalog=run.catalog,
             s3=self.s3,
             database=run.database,
             scratch=scratch,

@@ -103,6 +103,7 @@ def start_query_execution(
         output_location="",
         statement_type=statement_type,
         substatement_type=substatement,
+        catalog=Catalog(self.account_id, self.region_name),
     )
     execution = RealExecution(
         run,
@@ -224,8 +225,7 @@ _PATCHES: list[tuple[type, str, Any]] = [
 
 def install(ctx: EngineContext) -> None:
     global _executor
-    account_id = ctx.s3.account_id
-    _executor = Executor(Catalog(account_id, ctx.region), ctx.s3, ctx.data_dir / "athena")
+    _executor = Executor(ctx.s3, ctx.data_dir / "athena")
     for cls, name, replacement in _PATCHES:
         _originals[(cls, name)] = cls.__dict__.get(name, _MISSING)
         setattr(cls, name, replacement)

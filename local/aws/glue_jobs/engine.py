@@ -62,7 +62,7 @@ class GlueJobEngine:
                 job_run_id=previous_run_id,
             )
             job.job_runs.append(run)
-            runner = JobRunner(self.ctx, job, run)
+            runner = JobRunner(self.ctx, job, run, backend.region_name)
             self.runners[run.job_run_id] = runner
         runner.start()
         return run.job_run_id

@@ -104,10 +104,11 @@ def spark_conf_argument(value: str) -> dict[str, str]:
 class JobRunner:
     """Drives one run in a thread: script from S3, S3 workspace, Spark process, logs, results back to S3."""
 
-    def __init__(self, ctx: EngineContext, job: FakeJob, run: LocalJobRun) -> None:
+    def __init__(self, ctx: EngineContext, job: FakeJob, run: LocalJobRun, region: str) -> None:
         self.ctx = ctx
         self.job = job
         self.run = run
+        self.region = region  # the job's region: its script's clients and its logs are there
         self.run_dir = ctx.data_dir / "glue-jobs" / "runs" / run.job_run_id
         self.thread = threading.Thread(target=self._drive, name=f"glue-job-{job.name}", daemon=True)
 
@@ -121,7 +122,7 @@ class JobRunner:
         self.run.stop_requested.set()
 
     def _drive(self) -> None:
-        logs = RunLogs(self.ctx.s3.account_id, self.ctx.region, self.run.log_group, self.run.job_run_id)
+        logs = RunLogs(self.ctx.s3.account_id, self.region, self.run.log_group, self.run.job_run_id)
         workspace = S3Workspace(self.ctx.s3, self.run_dir / "s3")
         try:
             state, error = self._execute(logs, workspace)
@@ -205,7 +206,7 @@ class JobRunner:
             return py_files
         if py_files:
             extra_env["PYTHONPATH"] = os.pathsep.join([str(spark_env.RUNTIME), *map(str, py_files)])
-        return spark_env.job_environment(conf_dir, self.ctx.endpoint_url, self.ctx.region, extra_env)
+        return spark_env.job_environment(conf_dir, self.ctx.endpoint_url, self.region, extra_env)
 
     def _fetch_script(self) -> Path | str:
         """The script as a local file, or the reason it cannot be had."""

@@ -6,9 +6,9 @@ of the processed table. The run must fail unless duplicated_keys = 0 and invalid
 - invalid_rows: indicators outside their domain (trafficjamindicator and speeddiffindicator in
   -1, 0, 1, trafficjamindicator = -1 exactly when avgspeed2minutes is NULL) or recordtimestamp
   outside D
-Template variables: params.lake_database, params.processed_table, params.date (YYYY-MM-DD; empty: the run's data interval start).
+Template variables: params.lake_database, params.processed_table, run_day() (the run's day, YYYY-MM-DD: pipelines.run_day).
 #}
-{%- set day = params.date or data_interval_start | ds %}
+{%- set day = run_day() %}
 WITH day_rows AS (
   SELECT *
   FROM "{{ params.lake_database }}"."{{ params.processed_table }}"

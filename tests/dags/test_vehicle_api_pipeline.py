@@ -128,7 +128,8 @@ def expected_tables(api) -> dict:
     per_type = defaultdict(list)
     for (vtype, _), stamps in series.items():
         stamps.sort()
-        gaps = [(b - a) / 1000 for a, b in zip(stamps, stamps[1:], strict=False)]
+        # The seed's arithmetic: whole seconds by truncating division, then the difference.
+        gaps = [b // 1000 - a // 1000 for a, b in zip(stamps, stamps[1:], strict=False)]
         if gaps:
             per_type[vtype].append(mean(gaps))
     analysis = {vtype: (pytest.approx(mean(avgs)), len(avgs)) for vtype, avgs in per_type.items()}
@@ -158,6 +159,17 @@ def processed_tables(local_aws) -> dict:
 def processed(downloaded, dagbag, local_aws):
     first = run(dagbag, "vehicle_api_processing", {"dates": [DAY]})
     return first, processed_tables(local_aws)
+
+
+def test_the_sample_day_has_measurements_within_one_second(api):
+    """Else the analysis test could not tell whole-second gaps from millisecond ones."""
+    stamps = defaultdict(list)
+    for m in api.expected_records("sensor-data", DAY):
+        if m["sensor_value"] is not None:
+            stamps[m["vehicle_id"]].append(m["timestamp"])
+    pairs = [(a, b) for series in stamps.values() for a, b in zip(sorted(series), sorted(series)[1:], strict=False)]
+    assert sum(1 for a, b in pairs if a // 1000 == b // 1000) >= 5
+    assert sum(1 for a, b in pairs if b - a < 1000 and a // 1000 != b // 1000) >= 5
 
 
 def test_processing_builds_tables_equal_to_an_independent_computation(processed, api):

@@ -1,23 +1,26 @@
--- Per vehicle type: the average over vehicles of each vehicle's average number of seconds
--- between consecutive measurements with a non-null value, consecutive within the same day.
--- Computed over the measurements of each processed date's day.
+-- The analysis of seed 001 ("Answer to Question 3") with the seed's own arithmetic, so the
+-- numbers are the ones its Athena query gave: "timestamp" / 1000 is bigint division (whole
+-- seconds, truncated), so two measurements in the same second are 0 seconds apart and a gap
+-- of 1.9 s counts as 1 or 2 depending on where the seconds fall. Per (days, vehicle_id,
+-- vehicle_type) the gaps to the next measurement with a non-null value; per vehicle the
+-- average gap (avg of bigint: a double); per vehicle type the average over its vehicles.
+-- A vehicle with a single measurement has no gap and is not averaged, as avg() skips its NULL.
 {%- set dates = ti.xcom_pull(task_ids="resolve_dates") %}
 INSERT INTO "{{ settings.lake_database }}"."measurement_intervals"
-WITH gaps AS (
+WITH difference AS (
   SELECT
     vehicle_id,
     vehicle_type,
     days,
-    lead("timestamp") OVER (PARTITION BY days, vehicle_id, vehicle_type ORDER BY "timestamp")
-      - "timestamp" AS millis_to_next
+    lead("timestamp" / 1000) OVER (PARTITION BY days, vehicle_id, vehicle_type ORDER BY "timestamp")
+      - "timestamp" / 1000 AS seconds_to_next_measurement
   FROM "{{ settings.lake_database }}"."sensor_data"
   WHERE days IN ({{ sql_dates(dates) }}) AND sensor_value IS NOT NULL
 ),
 per_vehicle AS (
-  -- As double: in Trino, bigint / 1000.0 is a DECIMAL with one digit of scale.
-  SELECT vehicle_id, vehicle_type, days, avg(CAST(millis_to_next AS double) / 1000) AS avg_seconds
-  FROM gaps
-  WHERE millis_to_next IS NOT NULL
+  SELECT vehicle_id, vehicle_type, days, avg(seconds_to_next_measurement) AS avg_seconds
+  FROM difference
+  WHERE seconds_to_next_measurement IS NOT NULL
   GROUP BY vehicle_id, vehicle_type, days
 )
 SELECT

@@ -18,6 +18,7 @@ from typing import Any
 ENDPOINTS = ("vehicles", "sensor-data")
 DEFAULT_SEED = "vehicle-api"
 DAY_MS = 86_400_000
+BURST_RATIO = 0.08  # readings that follow the previous one within a second
 
 # Per type: typical seconds between two measurements, and the sensor's mean and spread.
 VEHICLE_TYPES: dict[str, tuple[float, float, float]] = {
@@ -112,8 +113,12 @@ def _readings(seed: str, volume: Volume, vehicle: _Row, day: date) -> Iterator[_
             vehicle_id,
             {"vehicle_id": vehicle_id, "timestamp": moment, "sensor_value": value, "creation_date": iso_ms(moment)},
         )
-        # A few seconds to a few minutes, around the type's cadence; always at least one second.
-        moment += max(1000, round(cadence * 1000 * math.exp(rng.uniform(-1.5, 1.2))))
+        # A few seconds to a few minutes, around the type's cadence; now and then a burst a
+        # fraction of a second later (often within the same whole second, as real devices do).
+        if rng.random() < BURST_RATIO:
+            moment += rng.randint(50, 950)
+        else:
+            moment += max(1000, round(cadence * 1000 * math.exp(rng.uniform(-1.5, 1.2))))
 
 
 @lru_cache(maxsize=256)

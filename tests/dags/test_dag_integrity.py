@@ -65,3 +65,53 @@ def test_parsing_does_no_network_and_no_variable_or_connection_lookup(monkeypatc
 
     assert bag.import_errors == {}
     assert bag.dag_ids
+
+
+DEPRECATED_DAG = (
+    "from airflow.sdk import DAG\n"
+    "from airflow.providers.amazon.aws.operators.glue_crawler import GlueCrawlerOperator\n"
+    "with DAG('deprecated', schedule=None):\n"
+    "    GlueCrawlerOperator(task_id='crawl', config={'Name': 'c'})\n"
+)
+
+
+def test_parsing_emits_no_warning_of_the_project(dagbag):
+    from tests.dags.warning_origin import ours_in_captured
+
+    assert ours_in_captured(dagbag.captured_warnings) == []
+
+
+def test_the_parse_check_flags_a_deprecated_provider_operator(tmp_path, airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.dags.warning_origin import ours_in_captured
+
+    (tmp_path / "deprecated.py").write_text(DEPRECATED_DAG)
+    flagged = ours_in_captured(DagBag(str(tmp_path)).captured_warnings)
+    assert len(flagged) == 1 and "GlueCrawlerOperator is deprecated" in flagged[0]
+
+
+def test_a_deprecation_raised_while_a_task_runs_in_dag_test_is_seen_and_flagged(airflow_db):
+    """What the run check in conftest relies on: dag.test() runs tasks in this process."""
+    import warnings
+
+    from airflow.sdk import task
+
+    from tests.dag_runner import run_dag, tiny_dag
+    from tests.dags.warning_origin import is_ours
+
+    with tiny_dag("deprecation_probe") as dag:
+
+        @task
+        def build_a_deprecated_operator() -> None:
+            from airflow.providers.amazon.aws.operators.glue_crawler import GlueCrawlerOperator
+
+            GlueCrawlerOperator(task_id="crawl", config={"Name": "c"})
+
+        build_a_deprecated_operator()
+
+    with warnings.catch_warnings(record=True) as recorded:
+        warnings.simplefilter("always")
+        assert run_dag(dag) == {"build_a_deprecated_operator": "success"}
+    flagged = [str(w.message) for w in recorded if is_ours(w.category, w.filename)]
+    assert any("GlueCrawlerOperator is deprecated" in m for m in flagged)

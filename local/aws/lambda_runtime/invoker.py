@@ -150,6 +150,8 @@ class Invoker:
             _kill_group(proc)
             proc.wait()
             reader.join(timeout=5)
+            if proc.stdout is not None:
+                proc.stdout.close()
             with self._lock:
                 self._running.discard(proc)
         if exit_status is None or not result_path.exists():

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -17,11 +18,14 @@ from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from deploy.vehicle_api_lambda import deploy_downloader
+from local.sources import traffic as feed
 from pipelines.settings import Settings, load
 
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 # The sample vehicle API's default OAuth client (local.sources.vehicle_api).
 LOCAL_API_CLIENT = ("local-client", "local-secret")
+SAMPLE_TRAFFIC_SEED = 1
+SAMPLE_TRAFFIC_DETECTORS = 12
 
 
 def _ignore(error_codes: tuple[str, ...], call: Callable[..., object], **kwargs: object) -> None:
@@ -44,13 +48,17 @@ def bootstrap(
     settings: Settings,
     secrets: dict[str, dict] | None = None,
     vehicle_api_url: str | None = None,
+    traffic_days: int = 0,
 ) -> list[str]:
     """Create buckets, Glue databases, the Athena workgroup, secrets and the event bus.
 
     ``secrets`` maps secret names to JSON values written on every run (local values change
     with the ports of the sample services). With ``vehicle_api_url`` (the sample API), the
-    downloader Lambda is deployed and its secret points at that API. Returns a line per
-    resource for the log; secret values are never in it.
+    downloader Lambda is deployed and its secret points at that API. With ``traffic_days``,
+    generated traffic (``local.sources.traffic``, seed ``SAMPLE_TRAFFIC_SEED``) lands in the raw
+    bucket for the last ``traffic_days`` whole UTC days, late arrivals included, so the
+    scheduled traffic_batch run has its day. Returns a line per resource for the log; secret
+    values are never in it.
     """
 
     def client(service: str) -> BaseClient:
@@ -106,6 +114,13 @@ def bootstrap(
             "client_secret": LOCAL_API_CLIENT[1],
         }
         done.extend(deploy_downloader(client, settings, credentials))
+    if traffic_days > 0:
+        today = datetime.now(UTC).date()
+        first = today - timedelta(days=traffic_days)
+        written = feed.write_range(
+            s3, settings.raw_bucket, first - timedelta(days=1), today, SAMPLE_TRAFFIC_SEED, SAMPLE_TRAFFIC_DETECTORS
+        )
+        done.append(f"sample traffic {first}..{today - timedelta(days=1)}: {len(written.keys)} objects")
     return done
 
 
@@ -113,8 +128,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m local.bootstrap", description=__doc__)
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"))
     parser.add_argument("--vehicle-api-url", help="deploy the downloader Lambda against this API")
+    parser.add_argument(
+        "--traffic-days", type=int, default=0, help="write generated traffic for the last N whole UTC days"
+    )
     args = parser.parse_args(argv)
-    for line in bootstrap(args.endpoint_url, load(), vehicle_api_url=args.vehicle_api_url):
+    settings = load()
+    for line in bootstrap(
+        args.endpoint_url, settings, vehicle_api_url=args.vehicle_api_url, traffic_days=args.traffic_days
+    ):
         print(f"ok  {line}")
 
 

@@ -70,8 +70,11 @@ class LocalStack:
         vehicle_api_port: int = 8400,
         vehicle_api_args: tuple[str, ...] = (),
         settings_env: dict[str, str] | None = None,
+        traffic_days: int = 0,
     ) -> None:
-        """``settings_env``: PIPELINES_* variables for this stack only (e.g. another region)."""
+        """``settings_env``: PIPELINES_* variables for this stack only (e.g. another region);
+        ``traffic_days``: days of generated traffic the bootstrap writes (``make run``: 2)."""
+        self.traffic_days = traffic_days
         self.home = home
         environ = {**os.environ, **(settings_env or {})}
         self.settings = load(environ)
@@ -133,7 +136,12 @@ class LocalStack:
             self._spawn("vehicle-api", [sys.executable, "-m", "local.sources.vehicle_api", *self._vehicle_api_argv])
             wait_for(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), "local AWS", 30, self.procs)
             wait_for(lambda: port_open(self.vehicle_api_url), "sample vehicle API", 30, self.procs)
-            bootstrap(self.aws_endpoint, self.settings, vehicle_api_url=self.vehicle_api_url)
+            bootstrap(
+                self.aws_endpoint,
+                self.settings,
+                vehicle_api_url=self.vehicle_api_url,
+                traffic_days=self.traffic_days,
+            )
             self.airflow("db", "migrate")
             self.airflow(
                 "pools", "set", self.settings.vehicle_api_pool, "8", "Concurrent requests against the vehicle API"
@@ -178,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--vehicle-api-port", type=int, default=int(os.environ.get("VEHICLE_API_PORT", 8400)))
     args = parser.parse_args(argv)
 
-    stack = LocalStack(args.home, args.aws_port, args.api_port, args.vehicle_api_port)
+    stack = LocalStack(args.home, args.aws_port, args.api_port, args.vehicle_api_port, traffic_days=2)
     print(f"starting local AWS on {stack.aws_endpoint} and Airflow on {stack.ui_url} (logs in {stack.logs}) ...")
     stack.start()
     user, password = LOCAL_USER

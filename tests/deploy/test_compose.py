@@ -35,7 +35,17 @@ def test_schema_check_rejects_a_broken_file(compose):
 
 
 def test_every_service_the_design_names_is_there(compose):
-    assert set(compose["services"]) >= AIRFLOW_SERVICES | {"postgres", "local-aws", "local-aws-bootstrap"}
+    assert set(compose["services"]) >= AIRFLOW_SERVICES | {
+        "postgres",
+        "local-aws",
+        "local-aws-bootstrap",
+        "vehicle-api",
+    }
+
+
+def test_published_ports_listen_on_loopback_only(compose):
+    published = {name: s["ports"] for name, s in compose["services"].items() if "ports" in s}
+    assert published == {"local-aws": ["127.0.0.1:4566:4566"], "api-server": ["127.0.0.1:8080:8080"]}
 
 
 def test_every_bind_mount_and_build_file_exists(compose):

@@ -1,0 +1,87 @@
+"""A historical day through every entry point a user has, judged by the data each run produced:
+`airflow dags test`, `airflow dags trigger --logical-date`, the UI trigger form's request (with
+a logical date and the `date` param left empty, and with only the `date` param). The backfill
+entry point is in test_backfills. The stack runs in a second region (conftest)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from datetime import date, timedelta
+
+import pytest
+
+from local.sources import traffic as feed
+from pipelines.settings import SETTINGS
+from pipelines.traffic import PROCESSED_TABLE
+from tests.athena_client import athena_rows
+from tests.local_aws.test_traffic_generated import same
+from tests.services.conftest import wait_for_dag, wait_for_run
+from tests.traffic_reference import expected_rows, records_of
+
+pytestmark = pytest.mark.services
+FIRST = date(2020, 7, 20)  # days apart from test_backfills' 2020-07-13..17
+SEED, DETECTORS = 5, 3
+
+
+@pytest.fixture(scope="module")
+def traffic(stack):
+    deliveries = feed.generate(
+        FIRST - timedelta(days=1), FIRST + timedelta(days=4), seed=SEED, detector_count=DETECTORS
+    )
+    objects = list(feed.firehose_objects(deliveries, seed=SEED))
+    feed.write_objects(stack.client("s3"), SETTINGS.raw_bucket, objects)
+    wait_for_dag(stack, "traffic_batch")
+    stack.airflow("dags", "unpause", "traffic_batch")
+    return list(records_of(objects))
+
+
+def processed_day(stack, day: date) -> list[dict]:
+    return athena_rows(
+        stack,
+        f"SELECT * FROM {PROCESSED_TABLE} WHERE year = '{day:%Y}' AND month = '{day:%m}' AND day = '{day:%d}' "
+        "ORDER BY uniqueid, recordtimestamp",
+    )
+
+
+def assert_day_is_exact(stack, records: list, day: date) -> None:
+    actual, expected = processed_day(stack, day), expected_rows(records, day)
+    assert len(actual) == len(expected) > 0, day
+    assert [(a, e) for a, e in zip(actual, expected, strict=True) if not same(a, e)] == []
+
+
+def trigger_as_the_ui_form_does(stack, api_token: str, body: dict) -> str:
+    request = urllib.request.Request(
+        f"{stack.ui_url}/api/v2/dags/traffic_batch/dagRuns",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_token}"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["dag_run_id"]
+
+
+def test_dags_test_at_a_historical_logical_date_processes_that_day(stack, traffic):
+    stack.airflow("dags", "test", "traffic_batch", str(FIRST), timeout=600)
+    assert_day_is_exact(stack, traffic, FIRST)
+
+
+def test_dags_trigger_with_a_historical_logical_date_processes_that_day(stack, traffic):
+    day = FIRST + timedelta(days=1)
+    stack.airflow("dags", "trigger", "traffic_batch", "--run-id", "cli_logical_date", "--logical-date", str(day))
+    assert wait_for_run(stack, "traffic_batch", "cli_logical_date", timeout=600)["state"] == "success"
+    assert_day_is_exact(stack, traffic, day)
+
+
+def test_ui_form_with_a_logical_date_and_no_date_param_processes_the_logical_dates_day(stack, traffic, api_token):
+    day = FIRST + timedelta(days=2)
+    run_id = trigger_as_the_ui_form_does(stack, api_token, {"logical_date": f"{day}T00:00:00Z", "conf": {"date": None}})
+    assert wait_for_run(stack, "traffic_batch", run_id, timeout=600)["state"] == "success"
+    assert_day_is_exact(stack, traffic, day)
+
+
+def test_ui_form_with_only_the_date_param_processes_that_day(stack, traffic, api_token):
+    day = FIRST + timedelta(days=3)
+    run_id = trigger_as_the_ui_form_does(stack, api_token, {"logical_date": None, "conf": {"date": str(day)}})
+    assert wait_for_run(stack, "traffic_batch", run_id, timeout=600)["state"] == "success"
+    assert_day_is_exact(stack, traffic, day)

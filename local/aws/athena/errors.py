@@ -46,6 +46,8 @@ def from_duckdb(error: Exception, query: str) -> QueryFailed:
     if match := _FUNCTION.search(text):
         name = match.group(1)
         return QueryFailed("FUNCTION_NOT_FOUND", f"{_position_of(name, query)}: Function '{name}' not registered")
+    if "Permission Error" in str(error):
+        return QueryFailed("PERMISSION_DENIED", "Access Denied: the local Athena reads only the S3 objects of tables")
     if "Division by zero" in text:
         return QueryFailed("DIVISION_BY_ZERO", "Division by zero")
     if "Conversion Error" in str(error) or "Could not convert" in text:

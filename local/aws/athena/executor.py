@@ -156,7 +156,7 @@ class Executor:
             cancelled=run.cancelled,
         )
         run.session = session
-        conn = query.connect()
+        conn = query.connect([self.s3.root, self.scratch])
         with run.lock:
             run.connection = conn
         try:

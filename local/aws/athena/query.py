@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 from sqlglot import exp
@@ -18,25 +20,32 @@ from local.aws.athena.scan import build_scan
 from local.aws.athena.session import Session
 
 log = logging.getLogger(__name__)
-_database: duckdb.DuckDBPyConnection | None = None
+_databases: dict[tuple[str, ...], duckdb.DuckDBPyConnection] = {}
 _database_lock = threading.Lock()
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """A connection (cursor) to one shared in-memory DuckDB that computes as Trino does where they differ.
+def connect(readable: Sequence[Path]) -> duckdb.DuckDBPyConnection:
+    """A cursor of an in-memory DuckDB that computes as Trino does where they differ, and that may
+    touch files only under ``readable`` (the S3 mirror and the query scratch folder): no
+    statement reads, lists or writes any other host file, whatever its SQL says.
 
-    Opening a DuckDB database costs ~15 ms, a cursor on an open one well under 1 ms; temporary
-    views and registered relations stay private to each cursor.
+    One database per set of folders (one per local AWS), opened once: opening costs ~15 ms, a
+    cursor well under 1 ms; temporary views and registered relations stay private to a cursor.
     """
-    global _database
+    key = tuple(sorted(f"{Path(folder).resolve()}/" for folder in readable))
     with _database_lock:
-        if _database is None:
-            _database = duckdb.connect(config={"threads": 2})
-            _database.execute(
+        database = _databases.get(key)
+        if database is None:
+            database = duckdb.connect(config={"threads": 2})
+            database.execute(
                 "SET GLOBAL integer_division = true; SET GLOBAL TimeZone = 'UTC'; "
                 "SET GLOBAL default_null_order = 'nulls_last'"
             )
-        return _database.cursor()
+            database.execute("SET GLOBAL temp_directory = $spill", {"spill": f"{key[-1]}duckdb-spill"})
+            database.execute("SET GLOBAL allowed_directories = $folders", {"folders": list(key)})
+            database.execute("SET GLOBAL enable_external_access = false")  # cannot be turned back on
+            _databases[key] = database
+        return database.cursor()
 
 
 def prepare(session: Session, conn: duckdb.DuckDBPyConnection, tree: exp.Expression, sql: str) -> str:

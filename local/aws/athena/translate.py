@@ -9,6 +9,7 @@ query fails with NOT_SUPPORTED naming the construct.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,28 @@ def parse(sql: str) -> exp.Expression:
         raise QueryFailed("SYNTAX_ERROR", f"line {first.get('line', 1)}:{col}: {desc} at '{near}'") from None
     if len(statements) != 1:
         raise QueryFailed("SYNTAX_ERROR", "line 1:1: Only one sql statement is allowed")
+    _reject_engine_functions(statements[0], sql)
     return statements[0]
+
+
+# DuckDB functions that read, list or describe files, settings or the environment of the host.
+# Trino has none of them, so Athena answers as for any unknown function; the DuckDB database
+# also refuses every path outside the S3 mirror (query.connect), whatever gets past this.
+_ENGINE_FUNCTION = re.compile(
+    r"^(read_\w+|glob|sniff_csv|parquet_\w+|iceberg_\w+|delta_scan|getenv|current_setting|duckdb_\w+|pragma_\w+|"
+    r"which_secret|query|query_table|load_\w+|install_\w+)$",
+    re.I,
+)
+
+
+def _reject_engine_functions(tree: exp.Expression, sql: str) -> None:
+    for node in tree.find_all(exp.Func):
+        name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
+        if isinstance(name, str) and _ENGINE_FUNCTION.match(name):
+            where = sql.lower().find(name.lower())
+            raise QueryFailed(
+                "FUNCTION_NOT_FOUND", f"{line_col(sql, max(where, 0))}: Function '{name.lower()}' not registered"
+            )
 
 
 def _start(node: exp.Expression) -> int:

@@ -35,7 +35,7 @@ HISTORY_DETECTORS = 12
 def render(name: str, params: dict) -> str:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
     return env.from_string((SQL / name).read_text()).render(
-        params=params, macros={"ds_add": ds_add}, run_day=lambda: params["date"]
+        params=params, macros={"ds_add": ds_add}, run_day=lambda: params["date"], attempt_id=lambda: "bench-1"
     )
 
 
@@ -74,10 +74,11 @@ def run_day(aws: LocalAWS, raw_table: str, processed_table: str) -> tuple[float,
     params = sql_params(SETTINGS) | {
         "raw_table": raw_table,
         "processed_table": processed_table,
+        "attempts_table": f"{processed_table}_attempts",
         "date": DAY.isoformat(),
     }
     athena(aws, render("00_create_processed_table.sql", params))
-    athena(aws, render("01_drop_day_partition.sql", params))
+    athena(aws, render("01_create_attempts_table.sql", params))
     return athena(aws, render("02_insert_day.sql", params))
 
 
@@ -100,7 +101,9 @@ def duckdb_direct(aws: LocalAWS, raw_table: str, prefix: str, out: Path) -> floa
             FROM read_json({[str(p) for p in objects]}, format='newline_delimited', filename=true, columns={{{columns}}})"""
     )
     started = time.perf_counter()
-    con.execute(f"COPY ({duck_sql}) TO '{out}' (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (year, month, day))")
+    con.execute(
+        f"COPY ({duck_sql}) TO '{out}' (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (year, month, day, attempt))"
+    )
     return time.perf_counter() - started
 
 

@@ -9,6 +9,7 @@ from pipelines.settings import Settings
 RAW_PREFIX = "traffic/"
 RAW_TABLE = "traffic"  # the crawler names the table after the target's last folder
 PROCESSED_TABLE = "traffic_processed"
+ATTEMPTS_TABLE = f"{PROCESSED_TABLE}_attempts"  # pipelines.partitions
 CRAWLER_SUFFIX = "traffic-raw"
 
 
@@ -37,19 +38,14 @@ def sql_params(settings: Settings) -> dict[str, str]:
         "raw_table": RAW_TABLE,
         "lake_database": settings.lake_database,
         "processed_table": PROCESSED_TABLE,
+        "attempts_table": ATTEMPTS_TABLE,
         "lake_bucket": settings.lake_bucket,
     }
 
 
-def day_prefix(day: str) -> str:
-    """S3 prefix of day D's partition in the lake bucket."""
-    return f"traffic/{PROCESSED_TABLE}/year={day[0:4]}/month={day[5:7]}/day={day[8:10]}/"
-
-
-# The same prefix for the run's day, rendered by the operator (``run_day``: pipelines.run_day).
-DAY_PREFIX_TEMPLATE = (
-    f"{{% set d = run_day() %}}traffic/{PROCESSED_TABLE}/" + "year={{ d[0:4] }}/month={{ d[5:7] }}/day={{ d[8:10] }}/"
-)
+def day_values(day: str) -> list[str]:
+    """Partition values (year, month, day) of day D in the processed table."""
+    return [day[0:4], day[5:7], day[8:10]]
 
 
 def verify_day(figures: dict[str, int], day: str) -> dict[str, int]:

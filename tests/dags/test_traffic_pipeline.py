@@ -119,6 +119,25 @@ def test_rerun_leaves_the_day_identical_and_a_late_record_is_picked_up(two_days,
     ]
 
 
+def test_a_run_whose_insert_fails_leaves_the_published_day_intact(two_days, dagbag, local_aws):
+    """A raw record with a string in an int column makes the INSERT fail: before, the day was
+    dropped first and left empty; now the run fails before publishing and readers keep the day."""
+    before = processed(local_aws, SECOND)
+    poison = {f: 0 for f in feed.FIELDS} | {"unieke_id": 1, "lve_nr": "one", "tijd_waarneming": 1594800000}
+    key = "traffic/2020/07/15/12/traffic-delivery-stream-1-2020-07-15-12-00-00-poison"
+    s3 = local_aws.client("s3")
+    s3.put_object(Bucket=SETTINGS.raw_bucket, Key=key, Body=json.dumps(poison) + "\n")
+    try:
+        failed = run(dagbag, SECOND)
+    finally:
+        s3.delete_object(Bucket=SETTINGS.raw_bucket, Key=key)
+
+    assert failed.state == DagRunState.FAILED
+    states = {ti.task_id: ti.state for ti in failed.get_task_instances()}
+    assert (states["insert_day"], states["publish_day"]) == ("failed", "upstream_failed")
+    assert_equal_rows(processed(local_aws, SECOND), before)
+
+
 def test_an_invalid_date_is_rejected_before_any_task_runs(dagbag):
     from airflow.sdk.exceptions import ParamValidationError
 

@@ -13,13 +13,16 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import jinja2
 import pytest
 from airflow.sdk.execution_time import macros
 
+from pipelines.partitions import latest_attempt, publish
 from pipelines.settings import SETTINGS
+from pipelines.traffic import day_values
 from tests.traffic_reference import COLUMNS, PARTITION_COLUMNS
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql" / "traffic"
@@ -40,10 +43,14 @@ def statements() -> list[Path]:
     return sorted(SQL_DIR.glob("*.sql"))
 
 
-def render(path: Path, params: dict) -> str:
+def render(path: Path, params: dict, attempt: str = "run-1") -> str:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
     # The DAG's run_day() macro gives the `date` param when it is set (pipelines.run_day).
-    return env.from_string(path.read_text()).render(params=params, macros=macros, run_day=lambda: params["date"])
+    # attempt_id() and find_attempt's XCom, as the DAG gives them (pipelines.partitions).
+    ti = SimpleNamespace(xcom_pull=lambda task_ids: {"name": attempt})
+    return env.from_string(path.read_text()).render(
+        params=params, macros=macros, run_day=lambda: params["date"], attempt_id=lambda: attempt, ti=ti
+    )
 
 
 def lane(uid: int, lve: int, ts: int, counts=(0, 1, 0, 0, 0), speeds=(0, 100, 0, 0, 0), occ=5, defect=0) -> dict:
@@ -68,6 +75,7 @@ class Traffic:
     uid: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     raw_table: str = ""  # default: traffic_raw_<uid>
     objects: int = 0
+    tries: int = 0  # run_etl calls: tries of one run (uid), as a DAG run's retries are
 
     def __post_init__(self) -> None:
         self.raw_table = self.raw_table or f"traffic_raw_{self.uid}"
@@ -75,6 +83,14 @@ class Traffic:
     @property
     def processed_table(self) -> str:
         return f"traffic_processed_{self.uid}"
+
+    @property
+    def attempts_table(self) -> str:
+        return f"{self.processed_table}_attempts"
+
+    @property
+    def attempt(self) -> str:
+        return f"{self.uid}-{self.tries}"
 
     @property
     def raw_prefix(self) -> str:
@@ -86,6 +102,7 @@ class Traffic:
             "raw_table": self.raw_table,
             "lake_database": SETTINGS.lake_database,
             "processed_table": self.processed_table,
+            "attempts_table": self.attempts_table,
             "lake_bucket": SETTINGS.lake_bucket,
             "date": day.isoformat(),
         }
@@ -137,21 +154,14 @@ class Traffic:
         return len(body)
 
     def run_etl(self, day: date = DAY) -> list[dict]:
-        """The statements in file-name order, with the S3 delete the DAG does before the INSERT."""
-        executions = []
-        for path in statements():
-            sql = render(path, self.params(day))
-            if "INSERT INTO" in sql:
-                self.delete_processed_day(day)
-            executions.append(self.query(sql))
+        """The statements in file-name order into a new attempt, then the DAG's find and publish."""
+        self.tries += 1
+        executions = [self.query(render(path, self.params(day), self.attempt)) for path in statements()]
+        glue, s3 = self.aws.client("glue"), self.aws.client("s3")
+        values = day_values(day.isoformat())
+        found = latest_attempt(glue, SETTINGS.lake_database, self.attempts_table, values, self.uid)
+        publish(glue, s3, SETTINGS.lake_database, self.processed_table, self.attempts_table, values, found, self.uid)
         return executions
-
-    def delete_processed_day(self, day: date) -> None:
-        s3 = self.aws.client("s3")
-        prefix = f"traffic/{self.processed_table}/year={day:%Y}/month={day:%m}/day={day:%d}/"
-        listed = s3.list_objects_v2(Bucket=SETTINGS.lake_bucket, Prefix=prefix).get("Contents", [])
-        for obj in listed:
-            s3.delete_object(Bucket=SETTINGS.lake_bucket, Key=obj["Key"])
 
     def query(self, sql: str) -> dict:
         athena = self.aws.client("athena")
@@ -222,24 +232,26 @@ def test_statements_render_to_one_statement_each_with_every_variable_documented(
         "raw_table": "traffic",
         "lake_database": "lake_db",
         "processed_table": "traffic_processed",
+        "attempts_table": "traffic_processed_attempts",
         "lake_bucket": "lake-bucket",
         "date": "2021-01-01",
     }
     names = [p.name for p in statements()]
-    assert names == ["00_create_processed_table.sql", "01_drop_day_partition.sql", "02_insert_day.sql"]
-    files = [*statements(), SQL_DIR / "checks" / "processed_day_problems.sql"]
-    rendered = {p.name: render(p, params) for p in files}
+    assert names == ["00_create_processed_table.sql", "01_create_attempts_table.sql", "02_insert_day.sql"]
+    files = [*statements(), SQL_DIR / "checks" / "attempt_problems.sql"]
+    rendered = {p.name: render(p, params, "abc-2") for p in files}
     assert "LOCATION 's3://lake-bucket/traffic/traffic_processed/'" in rendered["00_create_processed_table.sql"]
-    assert "(`year` = '2021', `month` = '01', `day` = '01')" in rendered["01_drop_day_partition.sql"]
+    assert "LOCATION 's3://lake-bucket/traffic/traffic_processed_attempts/'" in rendered["01_create_attempts_table.sql"]
     insert = rendered["02_insert_day.sql"]
+    assert 'INSERT INTO "lake_db"."traffic_processed_attempts"' in insert and "'abc-2' AS attempt" in insert
+    assert "AND attempt = 'abc-2'" in rendered["attempt_problems.sql"]
     # The day before and after cross a year boundary: the arrival hours read are D-1 23h, D, D+1 00..06h.
     assert "partition_0 = '2020' AND partition_1 = '12' AND partition_2 = '31'\n    AND partition_3 = '23'" in insert
     assert "partition_0 = '2021' AND partition_1 = '01' AND partition_2 = '01'\n" in insert
     assert "partition_0 = '2021' AND partition_1 = '01' AND partition_2 = '02'\n    AND partition_3 <= '06'" in insert
     for path in files:
         header = path.read_text().split("#}")[0]
-        for variable in ("params.lake_database", "params.processed_table"):
-            assert variable in header, f"{path.name} does not document {variable}"
+        assert "params.lake_database" in header, f"{path.name} does not document params.lake_database"
         used = {name for name in params if f"params.{name}" in path.read_text()}
         assert all(f"params.{name}" in header for name in used), f"{path.name}: undocumented params"
         assert ";" not in rendered[path.name].replace("';'", ""), "one statement per file, no separator"
@@ -438,9 +450,14 @@ def test_rerun_replaces_the_day_and_picks_up_records_that_arrived_since(traffic,
     assert sorted(p["Values"] for p in partitions["Partitions"]) == [["2020", "07", "14"], ["2020", "07", "15"]]
     assert [r["currentspeed"] for r in traffic.processed(date(2020, 7, 15))] == [100.0]
     s3 = traffic.aws.client("s3")
-    prefix = f"traffic/{traffic.processed_table}/year=2020/month=07/day=14/"
+    prefix = f"traffic/{traffic.attempts_table}/year=2020/month=07/day=14/"
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=SETTINGS.lake_bucket, Prefix=prefix)["Contents"]]
-    assert len(keys) == 1  # the earlier runs' files are gone
+    # The earlier tries' files are gone; the day is the last try's attempt, published.
+    assert len(keys) == 1 and keys[0].startswith(f"{prefix}attempt={traffic.attempt}/")
+    published = glue.get_partition(
+        DatabaseName=SETTINGS.lake_database, TableName=traffic.processed_table, PartitionValues=["2020", "07", "14"]
+    )["Partition"]["StorageDescriptor"]["Location"]
+    assert published.rstrip("/") == f"s3://{SETTINGS.lake_bucket}/{prefix}attempt={traffic.attempt}"
     parquet = tmp_path / "part.parquet"
     parquet.write_bytes(s3.get_object(Bucket=SETTINGS.lake_bucket, Key=keys[0])["Body"].read())
     codecs = duckdb.sql(f"SELECT DISTINCT compression FROM parquet_metadata('{parquet}')").fetchall()
@@ -452,19 +469,58 @@ def test_check_query_counts_duplicates_and_out_of_domain_indicators(traffic):
     t0 = at(6, 0)
     traffic.deliver(hour_key(0, 6), [lane(8, 11, t0 + 60 * i, speeds=(0, 30 + 20 * i, 0, 0, 0)) for i in range(3)])
     traffic.run_etl()
-    check = render(SQL_DIR / "checks" / "processed_day_problems.sql", traffic.params())
+    check_file = SQL_DIR / "checks" / "attempt_problems.sql"
+    check = render(check_file, traffic.params(), traffic.attempt)
     assert traffic.select(check) == [{"row_count": 3, "duplicated_keys": 0, "invalid_rows": 0}]
 
     # What a broken ETL could leave: a second copy of a row, an unknown indicator, a jam without speeds.
-    table = f'"{SETTINGS.lake_database}"."{traffic.processed_table}"'
+    table = f'"{SETTINGS.lake_database}"."{traffic.attempts_table}"'
+    a = traffic.attempt
     traffic.query(
         f"INSERT INTO {table} SELECT * FROM (VALUES "
-        f"(8, {t0}, 30.0, 5, NULL, 1, 1, 0, 0, 0, 0, 30.0, 30.0, '2020', '07', '14'), "
-        f"(8, {t0 + 600}, 30.0, 5, NULL, 2, 1, 0, 0, 0, 0, 30.0, 30.0, '2020', '07', '14'), "
-        f"(8, {t0 + 660}, NULL, 5, NULL, 1, 1, 0, 0, 0, 0, NULL, NULL, '2020', '07', '14'), "
-        f"(8, {t0 - 86_400}, 30.0, 5, NULL, 1, 1, 0, 0, 0, 0, 30.0, 30.0, '2020', '07', '14'))"
+        f"(8, {t0}, 30.0, 5, NULL, 1, 1, 0, 0, 0, 0, 30.0, 30.0, '2020', '07', '14', '{a}'), "
+        f"(8, {t0 + 600}, 30.0, 5, NULL, 2, 1, 0, 0, 0, 0, 30.0, 30.0, '2020', '07', '14', '{a}'), "
+        f"(8, {t0 + 660}, NULL, 5, NULL, 1, 1, 0, 0, 0, 0, NULL, NULL, '2020', '07', '14', '{a}'), "
+        f"(8, {t0 - 86_400}, 30.0, 5, NULL, 1, 1, 0, 0, 0, 0, 30.0, 30.0, '2020', '07', '14', '{a}'))"
     )
     assert traffic.select(check) == [{"row_count": 7, "duplicated_keys": 1, "invalid_rows": 3}]
-    # Another day's partition is not this day's problem.
-    other = render(SQL_DIR / "checks" / "processed_day_problems.sql", traffic.params(date(2020, 7, 13)))
+    # Another attempt, and another day, are not this attempt's problem.
+    assert traffic.select(render(check_file, traffic.params(), f"{traffic.uid}-9")) == [
+        {"row_count": 0, "duplicated_keys": 0, "invalid_rows": 0}
+    ]
+    other = render(check_file, traffic.params(date(2020, 7, 13)), traffic.attempt)
     assert traffic.select(other) == [{"row_count": 0, "duplicated_keys": 0, "invalid_rows": 0}]
+
+
+def test_a_retried_insert_whose_killed_try_finished_anyway_publishes_the_day_once(traffic):
+    """A worker killed after submitting its INSERT: Athena finishes the query, Airflow retries it."""
+    t0 = at(10, 0)
+    traffic.deliver(hour_key(0, 10), [lane(3, 1, t0), lane(3, 1, t0 + 60)])
+    traffic.run_etl()
+    published_before = traffic.processed()
+    # Try 1 of a new run: its query completes, but its worker is gone before anything else runs.
+    first_try = f"{traffic.uid}-{traffic.tries + 1}"
+    for path in statements():
+        traffic.query(render(path, traffic.params(), first_try))
+    assert traffic.processed() == published_before  # nothing published by the lost try
+    traffic.tries += 1
+    traffic.run_etl()  # try 2: a new attempt, found as the run's latest, checked, published
+
+    assert traffic.processed() == published_before
+    attempts = traffic.aws.client("glue").get_partitions(
+        DatabaseName=SETTINGS.lake_database, TableName=traffic.attempts_table
+    )["Partitions"]
+    assert [p["Values"][3] for p in attempts] == [traffic.attempt]  # try 1 and the older run's: removed
+
+
+def test_a_failing_insert_leaves_the_published_day_as_it_was(traffic):
+    t0 = at(11, 0)
+    traffic.deliver(hour_key(0, 11), [lane(4, 1, t0), lane(4, 2, t0)])
+    traffic.run_etl()
+    published = traffic.processed()
+    assert len(published) == 1  # two lanes, one detector minute
+    # A string in an int column: this try's INSERT fails, before anything is published.
+    traffic.deliver(hour_key(0, 12), [lane(4, 1, at(12, 0)) | {"lve_nr": "one"}])
+    with pytest.raises(AssertionError, match="FAILED|HIVE|INVALID"):
+        traffic.run_etl()
+    assert traffic.processed() == published

@@ -5,10 +5,11 @@ import jinja2
 import pendulum
 import pytest
 
+from pipelines.dag_defaults import RUN_DAY
 from pipelines.run_day import run_day
 from pipelines.settings import load
 from pipelines.timetables import PreviousDayTimetable
-from pipelines.traffic import DAY_PREFIX_TEMPLATE, ProcessedDayError, crawler_config, day_prefix, verify_day
+from pipelines.traffic import ProcessedDayError, crawler_config, day_values, verify_day
 
 
 def render(template: str, **context) -> str:
@@ -17,13 +18,12 @@ def render(template: str, **context) -> str:
     return env.from_string(template).render(run_day=run_day, dag=dag, **context)
 
 
-def test_day_prefix_for_a_day_and_as_a_template():
-    assert day_prefix("2020-07-14") == "traffic/traffic_processed/year=2020/month=07/day=14/"
-    template = DAY_PREFIX_TEMPLATE
+def test_day_values_and_the_run_day_macro_as_templates_render_it():
+    assert day_values("2020-07-14") == ["2020", "07", "14"]
     start = pendulum.datetime(2020, 7, 14, tz="UTC")
     context = {"logical_date": start, "data_interval_start": start}
-    assert render(template, params={"date": None}, **context) == day_prefix("2020-07-14")
-    assert render(template, params={"date": "2021-01-02"}, **context) == day_prefix("2021-01-02")
+    assert render(RUN_DAY, params={"date": None}, **context) == "2020-07-14"
+    assert render(RUN_DAY, params={"date": "2021-01-02"}, **context) == "2021-01-02"
 
 
 def test_crawler_targets_the_raw_traffic_prefix_and_crawls_new_folders_only():

@@ -1,10 +1,11 @@
 {#
-Traffic ETL, step 2: compute day D's rows (spec section 1) and write them as D's partition.
-INSERT INTO registers the partition in the Glue catalog. Trino SQL: identifiers in double quotes. Run after step 1 and after the DAG
-deleted D's partition prefix, so a rerun leaves exactly one copy of D.
+Traffic ETL, step 2: compute day D's rows (spec section 1) into this try's own attempt
+partition of the attempts table (a retry writes a new one, never adds to an old one). INSERT
+INTO registers the partition in the Glue catalog. Trino SQL: identifiers in double quotes.
 Template variables: params.raw_database, params.raw_table (the crawler's table over traffic/,
 partitions partition_0..partition_3 = arrival year, month, day, hour), params.lake_database,
-params.processed_table, run_day() (the run's day, YYYY-MM-DD: pipelines.run_day); macros.ds_add (Airflow's).
+params.attempts_table, run_day() (the run's day, YYYY-MM-DD: pipelines.run_day),
+attempt_id() (pipelines.partitions); macros.ds_add (Airflow's).
 Reads only the arrival hours where D's rows can be: D-1 23h (for the 10 minutes before D that
 the windows and previousspeed see), all of D, and D+1 00h..06h (records up to 6 h late).
 #}
@@ -20,7 +21,7 @@ the windows and previousspeed see), all of D, and D+1 00h..06h (records up to 6 
     voertuigsnelheid_rekenkundig_klasse4, voertuigsnelheid_rekenkundig_klasse5,
     partition_0 || partition_1 || partition_2 || partition_3 AS arrival_hour
 {%- endset %}
-INSERT INTO "{{ params.lake_database }}"."{{ params.processed_table }}"
+INSERT INTO "{{ params.lake_database }}"."{{ params.attempts_table }}"
 WITH bounds AS (
   SELECT CAST(to_unixtime(TIMESTAMP '{{ day }} 00:00:00') AS bigint) AS day_start
 ),
@@ -133,7 +134,8 @@ SELECT
   w.avgspeed10minutes,
   '{{ day[0:4] }}' AS year,
   '{{ day[5:7] }}' AS month,
-  '{{ day[8:10] }}' AS day
+  '{{ day[8:10] }}' AS day,
+  '{{ attempt_id() }}' AS attempt
 FROM windowed AS w
 CROSS JOIN bounds AS b
 WHERE w.recordtimestamp >= b.day_start

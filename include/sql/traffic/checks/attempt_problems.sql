@@ -1,18 +1,22 @@
 {#
-Traffic ETL, final check (not part of the numbered steps): one row describing day D's partition
-of the processed table. The run must fail unless duplicated_keys = 0 and invalid_rows = 0.
+Traffic ETL, check before publishing: one row describing the run's attempt at day D (the
+attempts table's partition that find_attempt returned). The run fails, and publishes nothing,
+unless row_count > 0, duplicated_keys = 0 and invalid_rows = 0.
 - row_count: rows of D
 - duplicated_keys: (uniqueid, recordtimestamp) pairs present more than once
 - invalid_rows: indicators outside their domain (trafficjamindicator and speeddiffindicator in
   -1, 0, 1, trafficjamindicator = -1 exactly when avgspeed2minutes is NULL) or recordtimestamp
   outside D
-Template variables: params.lake_database, params.processed_table, run_day() (the run's day, YYYY-MM-DD: pipelines.run_day).
+Template variables: params.lake_database, params.attempts_table, run_day() (the run's day,
+YYYY-MM-DD: pipelines.run_day), the attempt from XCom of find_attempt.
 #}
 {%- set day = run_day() %}
+{%- set attempt = ti.xcom_pull(task_ids="find_attempt")["name"] %}
 WITH day_rows AS (
   SELECT *
-  FROM "{{ params.lake_database }}"."{{ params.processed_table }}"
+  FROM "{{ params.lake_database }}"."{{ params.attempts_table }}"
   WHERE year = '{{ day[0:4] }}' AND month = '{{ day[5:7] }}' AND day = '{{ day[8:10] }}'
+    AND attempt = '{{ attempt }}'
 ),
 bounds AS (
   SELECT CAST(to_unixtime(TIMESTAMP '{{ day }} 00:00:00') AS bigint) AS day_start

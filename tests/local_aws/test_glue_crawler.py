@@ -463,21 +463,58 @@ def test_missing_database_fails_the_crawl_with_a_message(glue, s3, uid):
     assert crawler["LastCrawl"]["ErrorMessage"] == f"Database missing_{uid} not found."
 
 
-def test_unreadable_file_fails_the_crawl_naming_the_file(glue, s3, uid, database):
+def test_unclassifiable_files_are_skipped_and_logged_with_their_key_and_true_line(glue, s3, uid, database):
+    """As Glue does: a file no classifier reads is left out, the crawl goes on with the others."""
     put_json_lines(s3, f"{uid}/broken/a.json", [{"k": 1}])
     s3.put_object(Bucket=BUCKET, Key=f"{uid}/broken/b.json", Body=b'{"k": 2}\n{"k": oops}\n')
-    create_crawler(glue, f"broken-{uid}", database, [f"s3://{BUCKET}/{uid}/broken/"])
+    # A truncated record: the parser gives up on the next line, the record began on line 1.
+    s3.put_object(Bucket=BUCKET, Key=f"{uid}/broken/c.json", Body=b'{"k": 3, "v": \n{"k": 4}\n')
+    name = f"broken-{uid}"
+    create_crawler(glue, name, database, [f"s3://{BUCKET}/{uid}/broken/"])
 
-    crawler = run_crawler(glue, f"broken-{uid}")
+    crawler = run_crawler(glue, name)
 
-    assert crawler["LastCrawl"]["Status"] == "FAILED"
-    assert crawler["LastCrawl"]["ErrorMessage"] == (
-        f"Cannot read s3://{BUCKET}/{uid}/broken/b.json: malformed JSON at line 2: Expecting value"
+    assert crawler["LastCrawl"]["Status"] == "SUCCEEDED"
+    table = glue.get_table(DatabaseName=database, Name="broken")["Table"]
+    assert [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]] == [("k", "int")]
+    events = [e.split("] ", 1)[-1] for e in local_log_events(glue, name)]  # without the crawl id
+    assert f"Skipped s3://{BUCKET}/{uid}/broken/b.json: malformed JSON at line 2: Expecting value" in events
+    assert any(e.startswith(f"Skipped s3://{BUCKET}/{uid}/broken/c.json: malformed JSON at line 1:") for e in events)
+    assert not any("/tmp/" in e or "local-aws" in e for e in events)  # S3 keys, never host paths
+
+
+def test_a_folder_of_only_unclassifiable_files_writes_no_table_and_blocks_nothing(glue, s3, uid, database):
+    s3.put_object(Bucket=BUCKET, Key=f"{uid}/poison/only/bad.json", Body=b"{not json\n")
+    put_json_lines(s3, f"{uid}/poison/good/a.json", [{"k": 1}])
+    name = f"poison-{uid}"
+    create_crawler(glue, name, database, [f"s3://{BUCKET}/{uid}/poison/only/", f"s3://{BUCKET}/{uid}/poison/good/"])
+
+    assert run_crawler(glue, name)["LastCrawl"]["Status"] == "SUCCEEDED"
+    assert [t["Name"] for t in glue.get_tables(DatabaseName=database)["TableList"]] == ["good"]
+
+
+def test_crawl_new_folders_only_reads_only_new_partition_folders(glue, s3, uid, database):
+    root = f"{uid}/arrivals"
+    put_json_lines(s3, f"{root}/2026/03/01/00/a.json", [{"k": 1}])
+    name = f"newonly-{uid}"
+    create_crawler(glue, name, database, [f"s3://{BUCKET}/{root}/"])
+    glue.update_crawler(
+        Name=name,
+        RecrawlPolicy={"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"},
+        SchemaChangePolicy={"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"},
     )
-    assert glue.get_tables(DatabaseName=database)["TableList"] == []
-    # A failed crawl leaves the crawler startable again.
-    s3.delete_object(Bucket=BUCKET, Key=f"{uid}/broken/b.json")
-    assert run_crawler(glue, f"broken-{uid}")["LastCrawl"]["Status"] == "SUCCEEDED"
+    assert run_crawler(glue, name)["LastCrawl"]["Status"] == "SUCCEEDED"
+    # A poison line lands in the known folder, a new folder arrives: only the new one is read.
+    s3.put_object(Bucket=BUCKET, Key=f"{root}/2026/03/01/00/late.json", Body=b"{broken\n")
+    put_json_lines(s3, f"{root}/2026/03/01/01/a.json", [{"k": 2}])
+
+    assert run_crawler(glue, name)["LastCrawl"]["Status"] == "SUCCEEDED"
+
+    partitions = glue.get_partitions(DatabaseName=database, TableName="arrivals")["Partitions"]
+    assert sorted(p["Values"] for p in partitions) == [["2026", "03", "01", "00"], ["2026", "03", "01", "01"]]
+    events = [e.split("] ", 1)[-1] for e in local_log_events(glue, name)]
+    assert "Table arrivals: 2 file(s) in known folders not read" in events  # a.json and late.json
+    assert not any("late.json" in e for e in events)
 
 
 def test_update_crawler_changes_what_the_next_crawl_does(glue, s3, uid, database):

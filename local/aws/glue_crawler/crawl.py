@@ -132,7 +132,11 @@ def crawl(config: CrawlerConfig, s3: S3Files, glue: BaseClient, progress: Progre
     if not catalog.database_exists():
         raise CrawlFailed(f"Database {config.database} not found.")
     tables = _list_tables(config, s3)
+    unchanged: set[str] = set()
+    if config.new_folders_only:
+        tables = _new_folders_only(tables, catalog, unchanged, progress)
     schemas = _read_schemas([f for t in tables for f in t.files], s3, config, progress)
+    tables = _classifiable(tables, schemas, unchanged, progress)
     if config.splits_by_schema:
         tables = [split for t in tables for split in split_dissimilar(t, schemas, partial(_established, catalog))]
     _make_names_unique(tables, catalog)
@@ -143,7 +147,8 @@ def crawl(config: CrawlerConfig, s3: S3Files, glue: BaseClient, progress: Progre
     try:
         for table in inspected:
             _write_table(table, catalog, config, outcome, progress)
-        _handle_vanished_tables({t.files.name for t in inspected}, catalog, config, outcome, progress)
+        produced = {t.files.name for t in inspected} | unchanged
+        _handle_vanished_tables(produced, catalog, config, outcome, progress)
     except ClientError as err:
         raise CrawlFailed(f"Catalog update failed: {err}") from err
     return outcome
@@ -189,6 +194,43 @@ def _list_tables(config: CrawlerConfig, s3: S3Files) -> list[TableFiles]:
     return list(by_root.values())
 
 
+def _new_folders_only(
+    tables: list[TableFiles], catalog: Catalog, unchanged: set[str], progress: Progress
+) -> list[TableFiles]:
+    """RecrawlPolicy CRAWL_NEW_FOLDERS_ONLY: of a table already in the catalog, only the files in
+    partition folders the catalog does not know are read; a table with none is left alone."""
+    kept = []
+    for table in tables:
+        if not table.partition_depth() or not _established(catalog, table):
+            kept.append(table)
+            continue
+        known = catalog.partition_values(table.name)
+        new_files = [f for f in table.files if table.partition_values(f) not in known]
+        progress.log(f"Table {table.name}: {len(table.files) - len(new_files)} file(s) in known folders not read")
+        if new_files:
+            table.files = new_files
+            kept.append(table)
+        else:
+            unchanged.add(table.name)
+    return kept
+
+
+def _classifiable(
+    tables: list[TableFiles], schemas: dict[str, FileSchema | str], unchanged: set[str], progress: Progress
+) -> list[TableFiles]:
+    """Tables without the files that could not be classified (skipped, as Glue skips them)."""
+    kept = []
+    for table in tables:
+        files = [f for f in table.files if not isinstance(schemas.get(f.obj.key), str)]
+        if files:
+            table.files = files
+            kept.append(table)
+        else:
+            progress.log(f"Table at {table.location}: no file could be classified; no table written")
+            unchanged.add(table.name)
+    return kept
+
+
 def _sampled(files: list[DataFile], sample_size: int | None) -> list[DataFile]:
     """All files, or the first ``SampleSize`` of each leaf folder as Glue samples them."""
     if not sample_size:
@@ -201,24 +243,25 @@ def _sampled(files: list[DataFile], sample_size: int | None) -> list[DataFile]:
 
 def _read_schemas(
     files: list[DataFile], s3: S3Files, config: CrawlerConfig, progress: Progress
-) -> dict[str, FileSchema]:
-    """Schema of every sampled file, by key."""
+) -> dict[str, FileSchema | str]:
+    """Schema of every sampled file by key, or why it could not be classified (it is skipped)."""
     sample_size = max((t.get("SampleSize") or 0 for t in config.targets.get("S3Targets") or []), default=0)
     sampled = _sampled(files, sample_size or None)
-    schemas: dict[str, FileSchema] = {}
+    schemas: dict[str, FileSchema | str] = {}
     for f in sampled:
         progress.check_cancelled()
         [path] = s3.materialize([f.obj])
         try:
             schemas[f.obj.key] = infer_file(path)
         except UnreadableFile as err:
-            raise CrawlFailed(f"Cannot read {f.obj.uri}: {err}") from err
+            schemas[f.obj.key] = f"{f.obj.uri}: {err}"
+            progress.log(f"Skipped {f.obj.uri}: {err}")
     return schemas
 
 
-def _inspect(table: TableFiles, schemas: dict[str, FileSchema]) -> InspectedTable:
+def _inspect(table: TableFiles, schemas: dict[str, FileSchema | str]) -> InspectedTable:
     def combined(files: list[DataFile]) -> TableSchema:
-        read = [schemas[f.obj.key] for f in files if f.obj.key in schemas]
+        read = [schema for f in files if isinstance(schema := schemas.get(f.obj.key), FileSchema)]
         try:
             return combine(read, len(files), sum(f.obj.size for f in files))
         except UnreadableFile as err:
@@ -277,7 +320,7 @@ def _write_table(
     outcome.partitions_added += len(new)
     progress.log(f"Table {name}: {len(new)} new partition(s), {len(known)} already in the catalog")
     gone = sorted(known - set(table.partitions))
-    if gone and config.delete_behavior == "DELETE_FROM_DATABASE":
+    if gone and config.delete_behavior == "DELETE_FROM_DATABASE" and not config.new_folders_only:
         catalog.delete_partitions(name, gone)
         outcome.partitions_deleted += len(gone)
 

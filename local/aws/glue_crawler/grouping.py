@@ -22,7 +22,7 @@ SIMILARITY = 0.7
 
 
 def split_dissimilar(
-    table: TableFiles, schemas: dict[str, FileSchema], established: Callable[[TableFiles], bool]
+    table: TableFiles, schemas: dict[str, FileSchema | str], established: Callable[[TableFiles], bool]
 ) -> list[TableFiles]:
     """``established(table)``: the catalog already has this table; it keeps its files."""
     if any(not f.folders for f in table.files) or established(table):
@@ -42,9 +42,9 @@ def split_dissimilar(
     ]
 
 
-def _signature(files: list[DataFile], schemas: dict[str, FileSchema]) -> tuple[set[str], set[str]]:
+def _signature(files: list[DataFile], schemas: dict[str, FileSchema | str]) -> tuple[set[str], set[str]]:
     """(formats, column names) of the files read for schema."""
-    read = [schemas[f.obj.key] for f in files if f.obj.key in schemas]
+    read = [schema for f in files if isinstance(schema := schemas.get(f.obj.key), FileSchema)]
     formats = {f"{s.classification}{s.delimiter}" for s in read}
     return formats, {name for s in read for name in s.columns}
 

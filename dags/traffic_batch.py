@@ -40,6 +40,7 @@ from airflow.providers.amazon.aws.operators.glue_crawler import (
 from airflow.sdk import DAG, chain, task
 
 from pipelines.athena_results import first_row
+from pipelines.crawler_errors import log_crawl_error
 from pipelines.dag_defaults import DAILY_MACROS, RUN_DAY, default_args
 from pipelines.partitions import Attempt, attempt_id, latest_attempt, publish, run_key
 from pipelines.paths import include_dir
@@ -92,7 +93,11 @@ with DAG(
         aws_conn_id=SETTINGS.aws_conn_id,
         poll_interval=5,
         wait_for_completion=True,
+        # A crawl started meanwhile by another run is waited for, not failed on.
+        fail_on_already_running=False,
         trigger_rule="none_failed_min_one_success",  # after whichever branch ran
+        on_failure_callback=log_crawl_error,
+        on_retry_callback=log_crawl_error,
     )
     create_processed_table = athena("create_processed_table", "00_create_processed_table.sql")
     create_attempts_table = athena("create_attempts_table", "01_create_attempts_table.sql")

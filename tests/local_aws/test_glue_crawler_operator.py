@@ -15,6 +15,7 @@ from airflow.providers.amazon.aws.operators.glue_crawler import (
 from airflow.providers.amazon.aws.sensors.glue_crawler import GlueCrawlerSensor
 from airflow.sdk import task
 
+from pipelines.crawler_errors import log_crawl_error
 from pipelines.settings import SETTINGS
 from tests.dag_runner import run_dag, tiny_dag
 
@@ -142,13 +143,15 @@ def test_create_update_run_operators_and_sensor(local_aws, airflow_db, uid, data
     assert glue.get_crawler(Name=config["Name"])["Crawler"]["Version"] == 2
 
 
-def test_failed_crawl_fails_the_operator_and_the_sensor(local_aws, airflow_db, uid, capsys):
+def test_failed_crawl_fails_the_operator_and_the_sensor(local_aws, airflow_db, uid, capsys, caplog):
     put_json_lines(local_aws.client("s3"), f"{uid}/orphan/a.json", [{"k": 1}])
     config = crawler_config(f"orphan-{uid}", f"no_such_db_{uid}", f"s3://{BUCKET}/{uid}/orphan/")
 
     with tiny_dag(f"glue_crawler_failure_{uid}") as dag:
         create = GlueCrawlerCreateOperator(task_id="create", config=config)
-        crawl = GlueCrawlerRunOperator(task_id="crawl", crawler_name=config["Name"], poll_interval=1)
+        crawl = GlueCrawlerRunOperator(
+            task_id="crawl", crawler_name=config["Name"], poll_interval=1, on_failure_callback=log_crawl_error
+        )
         sense = GlueCrawlerSensor(
             task_id="sense", crawler_name=config["Name"], poke_interval=0.2, timeout=60, trigger_rule="all_done"
         )
@@ -161,5 +164,7 @@ def test_failed_crawl_fails_the_operator_and_the_sensor(local_aws, airflow_db, u
     out = capsys.readouterr()
     assert "Crawler.LastCrawl.Status == 'FAILED'" in out.out + out.err
     assert "Status: FAILED" in out.out + out.err
+    # The DAGs' callback puts the crawler's own reason into the task log.
+    assert f"last crawl FAILED: Database no_such_db_{uid} not found." in caplog.text
     crawler = local_aws.client("glue").get_crawler(Name=config["Name"])["Crawler"]
     assert crawler["LastCrawl"]["ErrorMessage"] == f"Database no_such_db_{uid} not found."

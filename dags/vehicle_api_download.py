@@ -14,7 +14,9 @@ a manual run at a date, or the `date` param), per endpoint of the vehicle API (`
    (`vehicle_api/<endpoint>/creation_date=D/page-NNNNN.jsonl`): a retry overwrites.
 4. **check_complete**: records written must equal `total_records`, with every page present;
    otherwise the run fails naming the missing pages.
-5. **publish**: one asset event per endpoint with `{"date", "records", "pages"}`, which
+5. **publish**: pages not part of the checked download are deleted, the day's completion
+   manifest is written (`vehicle_api/_manifests/<endpoint>/creation_date=D.json`, which
+   processing requires), then one asset event per endpoint with `{"date", "records", "pages"}`
    schedules `vehicle_api_processing`. An incomplete day publishes nothing.
 
 Zero records is a valid, complete day. API credentials never pass through Airflow: the Lambda
@@ -26,6 +28,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.lambda_function import LambdaInvokeFunctionOperator
 from airflow.sdk import DAG, TaskGroup, task
 
@@ -40,6 +43,7 @@ from pipelines.vehicle_api.download import (
     first_page_event,
     remaining_page_events,
 )
+from pipelines.vehicle_api.manifests import manifest, manifest_key, partition_prefix, stale_pages
 
 LAMBDA_CLIENT_CONFIG = {"read_timeout": DOWNLOADER_TIMEOUT_SECONDS + 60, "retries": {"max_attempts": 1}}
 
@@ -90,7 +94,16 @@ with DAG(
             checked = check_complete(first_page.output, download_pages.output)
 
             @task(outlets=[asset], multiple_outputs=False)
-            def publish(summary: dict, outlet_events=None, asset=asset) -> dict:  # noqa: ANN001 - Airflow context
+            def publish(summary: dict, dag_run=None, outlet_events=None, asset=asset) -> dict:  # noqa: ANN001 - Airflow context
+                # The day becomes visible to processing only now: pages no longer part of it
+                # go, then its completion manifest is written, then the asset event.
+                s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id)
+                prefix = partition_prefix(summary["endpoint"], summary["date"])
+                stale = stale_pages(summary, s3.list_keys(SETTINGS.raw_bucket, prefix=prefix) or [])
+                if stale:
+                    s3.delete_objects(SETTINGS.raw_bucket, stale)
+                key = manifest_key(summary["endpoint"], summary["date"])
+                s3.load_string(manifest(summary, dag_run.run_id), key, SETTINGS.raw_bucket, replace=True)
                 outlet_events[asset].extra = summary
                 return summary
 

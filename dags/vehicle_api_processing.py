@@ -4,24 +4,30 @@
 Scheduled on both raw assets of `vehicle_api_download` (vehicles **and** sensor data). A run
 processes every date carried by its triggering asset events (a backfill may deliver several
 at once); a manual run processes the `dates` param instead, or else the day of its logical
-date (`airflow dags test vehicle_api_processing 2020-07-14`).
+date (`airflow dags test vehicle_api_processing 2020-07-14`). Only days whose download is
+complete for both endpoints (their completion manifests exist) are processed: a day asked for
+by hand that is not fails the run naming it; one from an event waits for the other endpoint.
 
 Athena statements from `include/sql/vehicle_api/`, one per file and one task each, in order:
 raw JSON tables and their day partitions; `vehicles` (new ids only); `sensor_data` (rows not
 yet present, partitioned by `days` and `vehicle_type`); the `measurement_intervals` analysis
 of seed 001, whose partitions for the processed dates are deleted and written anew. Finally
-`check_results` queries the tables and fails on missing, duplicate or absent results.
+`check_results` queries the tables and fails on missing, duplicate or absent results, or raw
+record counts other than the manifests'.
 
 Re-running a date leaves every table exactly as one clean run would.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC
 
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.s3 import S3DeleteObjectsOperator
 from airflow.sdk import DAG, Param, chain, task
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from pipelines.dag_defaults import default_args
 from pipelines.paths import include_dir
@@ -31,6 +37,7 @@ from pipelines.tasks import athena_statement
 from pipelines.vehicle_api.assets import ASSETS
 from pipelines.vehicle_api.checks import verify_results
 from pipelines.vehicle_api.dates import dates_to_process
+from pipelines.vehicle_api.manifests import complete_days, incomplete_message
 
 STATEMENTS = (
     "01_create_raw_vehicles",
@@ -45,6 +52,15 @@ STATEMENTS = (
     "10_drop_measurement_interval_partitions",
     "11_insert_measurement_intervals",
 )
+
+
+log = logging.getLogger(__name__)
+
+
+def read_raw(key: str) -> str | None:
+    """An object of the raw bucket, or None (called in tasks only, never at parse time)."""
+    s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id)
+    return s3.read_key(key, SETTINGS.raw_bucket) if s3.check_for_key(key, SETTINGS.raw_bucket) else None
 
 
 def analysis_prefix(day: str) -> str:
@@ -64,9 +80,11 @@ with DAG(
     user_defined_macros={"settings": SETTINGS, **MACROS},
     params={
         "dates": Param(
-            [],
-            type="array",
-            items={"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            None,
+            type=["null", "array"],
+            minItems=1,
+            maxItems=366,
+            items={"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "maxLength": 10},
             title="Dates to process (YYYY-MM-DD)",
             description="Used when the run has no triggering asset events, e.g. a manual run.",
         )
@@ -82,7 +100,15 @@ with DAG(
             later = [[event.extra or {} for event in inlet_events[asset].after(after)] for asset in ASSETS.values()]
         logical = dag_run.logical_date
         logical_day = logical.astimezone(UTC).date().isoformat() if logical is not None else None
-        return dates_to_process(triggering, later, params["dates"], logical_day)
+        candidates = dates_to_process(triggering, later, params["dates"] or [], logical_day)
+        complete, incomplete, _ = complete_days(candidates, read_raw)
+        if incomplete and not triggering:  # asked for by hand: a deterministic error
+            raise AirflowFailException(incomplete_message(incomplete))
+        if incomplete:  # an endpoint's event came, the other's download failed: wait for it
+            log.warning("%s; processing only %s", incomplete_message(incomplete), complete)
+        if not complete:
+            raise AirflowSkipException("no completely downloaded day to process")
+        return complete
 
     dates = resolve_dates()
     statements = {name: athena_statement(name, f"vehicle_api/{name}.sql") for name in STATEMENTS}
@@ -94,11 +120,12 @@ with DAG(
     check_query = athena_statement("check_query", "vehicle_api/checks/results.sql")
 
     @task(multiple_outputs=False)
-    def check_results(query_execution_id: str) -> dict:
+    def check_results(query_execution_id: str, days: list[str]) -> dict:
         # No operator returns a query's rows; the provider's hook reads them.
         rows = AthenaHook(aws_conn_id=SETTINGS.aws_conn_id).get_query_results(query_execution_id)
-        return verify_results(rows)
+        _, _, figures = complete_days(days, read_raw)
+        return verify_results(rows, downloaded=figures)
 
     ordered = list(statements.values())
     chain(dates, *ordered[:-1], delete_analysis_files, ordered[-1], check_query)
-    check_results(check_query.output)
+    check_results(check_query.output, dates)

@@ -107,6 +107,28 @@ def test_a_page_that_keeps_failing_fails_the_day_names_it_and_publishes_nothing(
     assert f"sensor-data {FAILING_DAY}: 2 of 7 pages missing: 2-3" in log.out + log.err
 
 
+def test_processing_refuses_a_day_whose_download_is_incomplete_naming_it(api, dagbag, local_aws, capsys):
+    """Vehicles of FAILING_DAY were published, its sensor data was not: no completion manifest."""
+    run(dagbag, "vehicle_api_download", {"date": FAILING_DAY})
+    s3 = local_aws.client("s3")
+    assert s3.list_objects_v2(
+        Bucket=SETTINGS.raw_bucket, Prefix=f"vehicle_api/sensor-data/creation_date={FAILING_DAY}/"
+    )["KeyCount"]  # the partial pages are there ...
+    manifests = s3.list_objects_v2(Bucket=SETTINGS.raw_bucket, Prefix="vehicle_api/_manifests/")
+    names = {o["Key"] for o in manifests.get("Contents", [])}
+    assert f"vehicle_api/_manifests/vehicles/creation_date={FAILING_DAY}.json" in names
+    assert f"vehicle_api/_manifests/sensor-data/creation_date={FAILING_DAY}.json" not in names  # ... not visible
+
+    result = run(dagbag, "vehicle_api_processing", {"dates": [FAILING_DAY]})
+
+    states = {ti.task_id: ti.state for ti in result.get_task_instances() if ti.map_index <= 0}
+    assert result.state == DagRunState.FAILED
+    assert states["resolve_dates"] == "failed"
+    log = capsys.readouterr()
+    assert f"not completely downloaded (no completion manifest): {FAILING_DAY} (sensor-data)" in log.out + log.err
+    assert {state for task, state in states.items() if task != "resolve_dates"} == {"upstream_failed"}
+
+
 def expected_tables(api) -> dict:
     """The processed tables for DAY, computed from the API's own records."""
     vehicles = {v["vehicle_id"]: v for v in api.expected_records("vehicles", DAY)}
@@ -197,6 +219,8 @@ def test_processing_the_same_day_again_changes_nothing(processed, dagbag, local_
     [
         ("vehicle_api_processing", {"dates": ["2026-13-01"]}),
         ("vehicle_api_processing", {"dates": "2026-01-01"}),
+        ("vehicle_api_processing", {"dates": []}),
+        ("vehicle_api_processing", {"dates": ["2026-01-01" + "x" * 100_000]}),
         ("vehicle_api_download", {"date": "2026-02-30"}),
         ("vehicle_api_download", {"date": "01/02/2026"}),
     ],

@@ -11,9 +11,17 @@ class ResultCheckError(Exception):
     """The processed tables are empty or inconsistent."""
 
 
-def verify_results(results: dict[str, Any]) -> dict[str, int]:
+def verify_results(results: dict[str, Any], downloaded: dict[str, dict[str, int]] | None = None) -> dict[str, int]:
+    """``downloaded``: per processed day, the records per endpoint its completion manifests
+    report; the raw partitions must hold exactly as many."""
     figures = first_row(results)
     problems = []
+    for endpoint, column in (("vehicles", "raw_vehicles"), ("sensor-data", "raw_measurements")):
+        expected = sum(day[endpoint] for day in (downloaded or {}).values())
+        if downloaded is not None and column in figures and figures[column] != expected:
+            problems.append(
+                f"the raw {endpoint} partitions hold {figures[column]} records, the downloads wrote {expected}"
+            )
     if figures["missing_measurements"]:
         problems.append(f"{figures['missing_measurements']} raw measurements are not in sensor_data")
     if figures["duplicate_vehicles"]:

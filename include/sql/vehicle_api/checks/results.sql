@@ -1,7 +1,10 @@
--- One row of consistency figures for the processed dates; the check task fails unless
--- missing, duplicate and analysis figures are as they must be.
+-- One row of consistency figures for the processed dates; the check task fails unless the raw
+-- counts equal the completion manifests' and missing, duplicate and analysis figures are as
+-- they must be.
 {%- set dates = ti.xcom_pull(task_ids="resolve_dates") %}
 SELECT
+  (SELECT count(*) FROM "{{ settings.raw_database }}"."vehicle_api_vehicles"
+    WHERE creation_date IN ({{ sql_strings(dates) }})) AS raw_vehicles,
   (SELECT count(*) FROM "{{ settings.raw_database }}"."vehicle_api_sensor_data"
     WHERE creation_date IN ({{ sql_strings(dates) }})) AS raw_measurements,
   (SELECT count(*) FROM "{{ settings.raw_database }}"."vehicle_api_sensor_data" AS s

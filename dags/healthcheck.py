@@ -15,6 +15,7 @@ from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.s3 import S3CreateObjectOperator
 from airflow.providers.amazon.aws.sensors.s3 import S3KeySensor
 from airflow.sdk import DAG, task
+from airflow.timetables.trigger import CronTriggerTimetable
 
 from pipelines.dag_defaults import default_args
 from pipelines.settings import SETTINGS
@@ -25,7 +26,8 @@ PAYLOAD = '{"dag_id": "{{ dag.dag_id }}", "day": "{{ ds }}", "run_id": "{{ run_i
 with DAG(
     dag_id="healthcheck",
     description="Daily at 00:00 UTC: write, sense and read back one S3 object for the day.",
-    schedule="@daily",
+    # No start date (see pipelines.dag_defaults): run the latest due day as soon as unpaused.
+    schedule=CronTriggerTimetable("0 0 * * *", timezone="UTC", run_immediately=True),
     catchup=False,
     tags=["healthcheck"],
     doc_md=__doc__,

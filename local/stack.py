@@ -59,6 +59,21 @@ def http_ok(url: str) -> bool:
         return False
 
 
+def stop_in_reverse(procs: dict[str, subprocess.Popen], grace: float) -> None:
+    """SIGTERM each process group, last started first; SIGKILL what is still there after ``grace``."""
+    for proc in reversed(list(procs.values())):
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    procs.clear()
+
+
 class LocalStack:
     """Start/stop the local AWS and the four Airflow services as child processes."""
 
@@ -155,19 +170,7 @@ class LocalStack:
         return self
 
     def stop(self, grace: float = 20) -> None:
-        # Airflow services first, the AWS they talk to last.
-        for name in reversed(list(self.procs)):
-            proc = self.procs[name]
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        self.procs.clear()
+        stop_in_reverse(self.procs, grace)  # Airflow services first, the AWS they talk to last
 
     def __enter__(self) -> LocalStack:
         return self.start()

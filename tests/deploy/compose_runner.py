@@ -19,7 +19,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ import boto3
 import yaml
 from botocore.client import BaseClient
 
-from local.stack import free_port
+from local.stack import free_port, stop_in_reverse
 
 REPO = Path(__file__).resolve().parents[2]
 # What the official apache/airflow image sets and does (its entrypoint runs `airflow <command>`
@@ -245,16 +244,6 @@ class ComposeRun:
         )
 
     def stop(self, grace: float = 20) -> None:
-        for proc in reversed(list(self.procs.values())):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        self.procs.clear()
+        stop_in_reverse(self.procs, grace)
         for log in self._log_files:
             log.close()

@@ -140,12 +140,13 @@ def _infer_json(text: str) -> FileSchema:
         if pos >= end:
             break
         start = pos
-        line = text.count("\n", 0, start) + 1  # the record's own line, wherever the parser gave up
         try:
             record, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as err:
+            line = text.count("\n", 0, start) + 1  # the record's own line, wherever the parser gave up
             raise UnreadableFile(f"malformed JSON at line {line}: {err.msg}") from err
         if not isinstance(record, dict):
+            line = text.count("\n", 0, start) + 1
             raise UnreadableFile(f"JSON record at line {line} is a {type(record).__name__}, not an object")
         records += 1
         keys.update(record)

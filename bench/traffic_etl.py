@@ -33,7 +33,7 @@ HISTORY_DETECTORS = 12
 
 
 def render(name: str, params: dict) -> str:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, loader=jinja2.FileSystemLoader(SQL.parent))
     return env.from_string((SQL / name).read_text()).render(
         params=params, macros={"ds_add": ds_add}, run_day=lambda: params["date"], attempt_id=lambda: "bench-1"
     )

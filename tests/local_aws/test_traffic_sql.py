@@ -44,7 +44,7 @@ def statements() -> list[Path]:
 
 
 def render(path: Path, params: dict, attempt: str = "run-1") -> str:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, loader=jinja2.FileSystemLoader(SQL_DIR.parent))
     # The DAG's run_day() macro gives the `date` param when it is set (pipelines.run_day).
     # attempt_id() and find_attempt's XCom, as the DAG gives them (pipelines.partitions).
     ti = SimpleNamespace(xcom_pull=lambda task_ids: {"name": attempt})

@@ -5,21 +5,7 @@ Template variables: params.lake_database, params.processed_table, params.lake_bu
 Each day's partition points at the checked attempt that published it (step 1), so readers
 switch from the old day to the new one at once.
 #}
-CREATE EXTERNAL TABLE IF NOT EXISTS `{{ params.lake_database }}`.`{{ params.processed_table }}` (
-  `uniqueid` int,
-  `recordtimestamp` bigint,
-  `currentspeed` double,
-  `bezettingsgraad` int,
-  `previousspeed` double,
-  `trafficjamindicator` int,
-  `trafficintensityclass2` int,
-  `trafficintensityclass3` int,
-  `trafficintensityclass4` int,
-  `trafficintensityclass5` int,
-  `speeddiffindicator` int,
-  `avgspeed2minutes` double,
-  `avgspeed10minutes` double
-)
+CREATE EXTERNAL TABLE IF NOT EXISTS `{{ params.lake_database }}`.`{{ params.processed_table }}` {% include "traffic/fragments/processed_columns.sql" %}
 PARTITIONED BY (`year` string, `month` string, `day` string)
 STORED AS PARQUET
 LOCATION 's3://{{ params.lake_bucket }}/traffic/{{ params.processed_table }}/'

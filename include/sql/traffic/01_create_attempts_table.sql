@@ -5,21 +5,7 @@ checks it, then points D's partition of the processed table at it. Same columns 
 Template variables: params.lake_database, params.attempts_table, params.lake_bucket.
 Data location: s3://<lake_bucket>/traffic/<attempts_table>/year=YYYY/month=MM/day=DD/attempt=A/
 #}
-CREATE EXTERNAL TABLE IF NOT EXISTS `{{ params.lake_database }}`.`{{ params.attempts_table }}` (
-  `uniqueid` int,
-  `recordtimestamp` bigint,
-  `currentspeed` double,
-  `bezettingsgraad` int,
-  `previousspeed` double,
-  `trafficjamindicator` int,
-  `trafficintensityclass2` int,
-  `trafficintensityclass3` int,
-  `trafficintensityclass4` int,
-  `trafficintensityclass5` int,
-  `speeddiffindicator` int,
-  `avgspeed2minutes` double,
-  `avgspeed10minutes` double
-)
+CREATE EXTERNAL TABLE IF NOT EXISTS `{{ params.lake_database }}`.`{{ params.attempts_table }}` {% include "traffic/fragments/processed_columns.sql" %}
 PARTITIONED BY (`year` string, `month` string, `day` string, `attempt` string)
 STORED AS PARQUET
 LOCATION 's3://{{ params.lake_bucket }}/traffic/{{ params.attempts_table }}/'

@@ -43,7 +43,8 @@ from pipelines.vehicle_api.download import (
     first_page_event,
     remaining_page_events,
 )
-from pipelines.vehicle_api.manifests import manifest, manifest_key, partition_prefix, stale_pages
+from pipelines.vehicle_api.layout import day_prefix
+from pipelines.vehicle_api.manifests import manifest, manifest_key, stale_pages
 
 LAMBDA_CLIENT_CONFIG = {"read_timeout": DOWNLOADER_TIMEOUT_SECONDS + 60, "retries": {"max_attempts": 1}}
 
@@ -98,7 +99,7 @@ with DAG(
                 # The day becomes visible to processing only now: pages no longer part of it
                 # go, then its completion manifest is written, then the asset event.
                 s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id)
-                prefix = partition_prefix(summary["endpoint"], summary["date"])
+                prefix = day_prefix(summary["endpoint"], summary["date"])
                 stale = stale_pages(summary, s3.list_keys(SETTINGS.raw_bucket, prefix=prefix) or [])
                 if stale:
                     s3.delete_objects(SETTINGS.raw_bucket, stale)

@@ -71,7 +71,7 @@ def latest_attempt(glue: Any, database: str, attempts_table: str, values: list[s
     return max(mine, key=lambda a: a.try_number)
 
 
-def _location(glue: Any, database: str, table: str, values: list[str]) -> dict[str, Any] | None:
+def _partition(glue: Any, database: str, table: str, values: list[str]) -> dict[str, Any] | None:
     try:
         return glue.get_partition(DatabaseName=database, TableName=table, PartitionValues=values)["Partition"]
     except glue.exceptions.EntityNotFoundException:
@@ -106,7 +106,7 @@ def publish(
     run: str,
 ) -> dict[str, Any]:
     """Point ``table``'s partition ``values`` at ``attempt``; then delete what no reader sees."""
-    current = _location(glue, database, table, values)
+    current = _partition(glue, database, table, values)
     if current is None:
         descriptor = dict(glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"])
         descriptor["Location"] = attempt.location

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pipelines.vehicle_api.layout import DEFAULT_PREFIX, day_prefix, page_key
+from pipelines.vehicle_api.layout import DEFAULT_PREFIX, page_key
 
 ENDPOINTS = ("vehicles", "sensor-data")
 
@@ -26,22 +26,20 @@ def manifest_key(endpoint: str, day: str) -> str:
     return f"{DEFAULT_PREFIX}/_manifests/{endpoint}/creation_date={day}.json"
 
 
+def _page_keys(summary: dict[str, Any]) -> list[str]:
+    """The keys of a checked download (``summary``: the completeness check's result)."""
+    return [page_key(summary["endpoint"], summary["date"], page) for page in range(1, summary["pages"] + 1)]
+
+
 def manifest(summary: dict[str, Any], run_id: str) -> str:
-    """The manifest of a checked download (``summary``: the completeness check's result)."""
-    endpoint, day, pages = summary["endpoint"], summary["date"], summary["pages"]
-    keys = [page_key(endpoint, day, page) for page in range(1, pages + 1)]
-    return json.dumps({**summary, "run_id": run_id, "keys": keys}, sort_keys=True)
+    """The manifest of a checked download."""
+    return json.dumps({**summary, "run_id": run_id, "keys": _page_keys(summary)}, sort_keys=True)
 
 
 def stale_pages(summary: dict[str, Any], keys_in_partition: Iterable[str]) -> list[str]:
     """Keys in the day's partition that the complete download did not write (an earlier, larger
     download's last pages): readers of the partition must not count them."""
-    wanted = {page_key(summary["endpoint"], summary["date"], p) for p in range(1, summary["pages"] + 1)}
-    return sorted(set(keys_in_partition) - wanted)
-
-
-def partition_prefix(endpoint: str, day: str) -> str:
-    return day_prefix(endpoint, day)
+    return sorted(set(keys_in_partition) - set(_page_keys(summary)))
 
 
 def complete_days(

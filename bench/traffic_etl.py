@@ -1,9 +1,9 @@
 """Traffic ETL benchmark: ``python -m bench.traffic_etl``.
 
 (a) One generated day of at least a million raw lane records: the traffic INSERT on the local
-    Athena (submit -> SUCCEEDED, Parquet written to S3, partition registered) next to DuckDB
-    running the same SQL (sqlglot's Trino -> DuckDB) directly on the same files, also
-    writing Snappy Parquet. Reported as raw records per second.
+    Athena (each raw line judged, submit -> SUCCEEDED, Parquet written to S3, partition
+    registered) next to DuckDB running the same SQL (sqlglot's Trino -> DuckDB) directly on the
+    same files, also writing Snappy Parquet. Reported as raw records per second.
 (b) DataScannedInBytes of the run for one day with 1 day vs 30 days of history in the lake
     (goal: within 10%): the queries must prune to the partitions they need.
 """
@@ -24,7 +24,7 @@ from local.aws import LocalAWS
 from local.bootstrap import bootstrap
 from local.sources import traffic as feed
 from pipelines.settings import SETTINGS
-from pipelines.traffic import PROCESSED_TABLE, crawler_config, sql_params
+from pipelines.traffic import PROCESSED_TABLE, REJECTS_TABLE, crawler_config, sql_params
 
 DAY = date(2020, 7, 14)
 SQL = Path(__file__).resolve().parents[1] / "include" / "sql" / "traffic"
@@ -70,35 +70,48 @@ def crawl(aws: LocalAWS, prefix: str, name: str) -> float:
     return time.perf_counter() - started
 
 
-def run_day(aws: LocalAWS, raw_table: str, processed_table: str) -> tuple[float, dict]:
-    params = sql_params(SETTINGS) | {
-        "raw_table": raw_table,
-        "processed_table": processed_table,
-        "attempts_table": f"{processed_table}_attempts",
+def params(prefix: str, name: str) -> dict:
+    """SQL params for tables of their own over the raw folder ``prefix``."""
+    return sql_params(SETTINGS) | {
+        "raw_prefix": prefix,
+        "lines_table": f"{name}_lines",
+        "processed_table": f"{PROCESSED_TABLE}_{name}",
+        "attempts_table": f"{PROCESSED_TABLE}_{name}_attempts",
+        "rejects_table": f"{REJECTS_TABLE}_{name}",
+        "rejects_attempts_table": f"{REJECTS_TABLE}_{name}_attempts",
         "date": DAY.isoformat(),
     }
-    athena(aws, render("00_create_processed_table.sql", params))
-    athena(aws, render("01_create_attempts_table.sql", params))
-    return athena(aws, render("02_insert_day.sql", params))
 
 
-def duckdb_direct(aws: LocalAWS, raw_table: str, prefix: str, out: Path) -> float:
+def run_day(aws: LocalAWS, prefix: str, name: str) -> tuple[float, dict]:
+    """The statements before the INSERT, then the timed INSERT of the day's rows."""
+    values = params(prefix, name)
+    statements = sorted(p.name for p in SQL.glob("*.sql"))
+    insert = statements.index("06_insert_day.sql")
+    for statement in statements[:insert]:
+        athena(aws, render(statement, values))
+    return athena(aws, render(statements[insert], values))
+
+
+def duckdb_direct(aws: LocalAWS, prefix: str, out: Path) -> float:
     """The INSERT's SELECT, translated by sqlglot alone, over the same mirrored files."""
     objects = aws_files(aws, prefix)
-    insert = render("02_insert_day.sql", sql_params(SETTINGS) | {"raw_table": raw_table, "date": DAY.isoformat()})
+    values = params(prefix, "duck")
+    insert = render("06_insert_day.sql", values)
     select = insert.strip().split("\n", 1)[1]  # drop the INSERT INTO line
     duck_sql = sqlglot.transpile(select, read="trino", write="duckdb")[0]
-    columns = ", ".join(f"'{name}': 'INTEGER'" for name in feed.FIELDS)
+    folder = "/(\\d{4})/(\\d{2})/(\\d{2})/(\\d{2})/"
     con = duckdb.connect()
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SETTINGS.raw_database}")
     con.execute(
-        f"""CREATE VIEW {SETTINGS.raw_database}.{raw_table} AS
-            SELECT * EXCLUDE (filename),
-                   regexp_extract(filename, '/traffic/(\\d{{4}})/(\\d{{2}})/(\\d{{2}})/(\\d{{2}})/', 1) AS partition_0,
-                   regexp_extract(filename, '/traffic/(\\d{{4}})/(\\d{{2}})/(\\d{{2}})/(\\d{{2}})/', 2) AS partition_1,
-                   regexp_extract(filename, '/traffic/(\\d{{4}})/(\\d{{2}})/(\\d{{2}})/(\\d{{2}})/', 3) AS partition_2,
-                   regexp_extract(filename, '/traffic/(\\d{{4}})/(\\d{{2}})/(\\d{{2}})/(\\d{{2}})/', 4) AS partition_3
-            FROM read_json({[str(p) for p in objects]}, format='newline_delimited', filename=true, columns={{{columns}}})"""
+        f"""CREATE VIEW {SETTINGS.raw_database}.{values["lines_table"]} AS
+            SELECT line,
+                   regexp_extract(filename, '{folder}', 1) AS partition_0,
+                   regexp_extract(filename, '{folder}', 2) AS partition_1,
+                   regexp_extract(filename, '{folder}', 3) AS partition_2,
+                   regexp_extract(filename, '{folder}', 4) AS partition_3
+            FROM read_csv({[str(p) for p in objects]}, columns={{'line': 'VARCHAR'}}, header=false,
+                          delim='\x01', quote='', escape='', auto_detect=false, filename=true)"""
     )
     started = time.perf_counter()
     con.execute(
@@ -126,8 +139,8 @@ def main() -> None:
         crawl_seconds = crawl(aws, "big/traffic/", "big")
         # Warm the S3 mirror once for both engines, so neither pays for copying objects out of moto.
         aws_files(aws, "big/traffic/")
-        athena_seconds, execution = run_day(aws, "big_traffic", f"{PROCESSED_TABLE}_big")
-        duck_seconds = duckdb_direct(aws, "big_traffic", "big/traffic/", Path(scratch) / "duck")
+        athena_seconds, execution = run_day(aws, "big/traffic/", "big")
+        duck_seconds = duckdb_direct(aws, "big/traffic/", Path(scratch) / "duck")
 
         one = feed.write_range(
             s3, SETTINGS.raw_bucket, DAY - timedelta(days=1), DAY + timedelta(days=1), seed=8,
@@ -137,10 +150,8 @@ def main() -> None:
             s3, SETTINGS.raw_bucket, DAY - timedelta(days=28), DAY + timedelta(days=1), seed=8,
             detector_count=HISTORY_DETECTORS, prefix="thirty/traffic/",
         )  # fmt: skip
-        crawl(aws, "one/traffic/", "one")
-        crawl(aws, "thirty/traffic/", "thirty")
-        scanned_one = run_day(aws, "one_traffic", f"{PROCESSED_TABLE}_one")[1]["Statistics"]["DataScannedInBytes"]
-        scanned_30 = run_day(aws, "thirty_traffic", f"{PROCESSED_TABLE}_thirty")[1]["Statistics"]["DataScannedInBytes"]
+        scanned_one = run_day(aws, "one/traffic/", "one")[1]["Statistics"]["DataScannedInBytes"]
+        scanned_30 = run_day(aws, "thirty/traffic/", "thirty")[1]["Statistics"]["DataScannedInBytes"]
 
     print(
         f"one day: {big.deliveries:,} raw lane records in {len(big.keys)} Firehose objects; crawl {crawl_seconds:.1f} s\n"

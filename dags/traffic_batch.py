@@ -8,16 +8,21 @@ manual run at a date (`airflow dags test traffic_batch 2020-07-14`), or the `dat
    **update_crawler**: the config is kept in code), then **crawl_raw**: the Glue crawler
    registers the new arrival-hour folders of `s3://<raw bucket>/traffic/YYYY/MM/DD/HH/` in the
    raw table `traffic`.
-2. **create_processed_table**, **create_attempts_table**, then **insert_day** (Athena): D's rows
-   are written into this try's own partition of `traffic_processed_attempts` (a retry writes a
-   new attempt, never adds to an old one). It reads only the arrival hours where D's records
-   can be (D-1 23h for the 10-minute windows, all of D, D+1 00-06h for late records).
-3. **find_attempt**, **check_query**, **check_day**: the attempt must have rows, no duplicate
+2. **create_...** (Athena DDL, once): the processed table, the quarantine `traffic_rejects`, their
+   attempts tables, and `traffic_lines` (the raw files as text); **add_line_partitions**: the
+   arrival hours D reads (D-1 23h for the 10-minute windows, all of D, D+1 00-06h for late
+   records).
+3. **insert_day** and **insert_rejects** (Athena): every raw line is judged on its own; D's rows
+   are computed from the good records into this try's own partition of
+   `traffic_processed_attempts`, and the records rejected (malformed JSON, a field missing, a
+   value not an integer: nothing is rounded) are kept verbatim with the reason in this try's
+   partition of `traffic_rejects_attempts`. A retry writes a new attempt, never adds to an old one.
+4. **find_attempts**, **check_query**, **check_day**: the attempt must have rows, no duplicate
    (uniqueid, recordtimestamp) and indicators within their domain; otherwise the run fails and
-   the published day stays as it was.
-4. **publish_day**: D's partition of `traffic_processed` is switched to the checked attempt in
-   one Glue call (readers see the old day or the new one, never an empty or doubled one); the
-   previous location and this run's earlier tries are deleted.
+   the published day stays as it was. The rejected count is logged and returned.
+5. **publish_day**: D's partitions of `traffic_rejects` and `traffic_processed` are switched to
+   the checked attempts, one Glue call each (readers see the old day or the new one, never an
+   empty or doubled one); the previous locations and this run's other tries are deleted.
 
 Runs at 07:30 UTC: records arrive up to 6 hours late (until 06:00 of D+1) and Firehose
 buffers up to 15 minutes more. SQL: `include/sql/traffic/`; the mechanism: `pipelines.partitions`.
@@ -25,6 +30,7 @@ buffers up to 15 minutes more. SQL: `include/sql/traffic/`; the mechanism: `pipe
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
@@ -47,9 +53,19 @@ from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
 from pipelines.tasks import athena_statement, day_param
 from pipelines.timetables import PreviousDayTimetable
-from pipelines.traffic import ATTEMPTS_TABLE, PROCESSED_TABLE, crawler_config, day_values, sql_params, verify_day
+from pipelines.traffic import (
+    ATTEMPTS_TABLE,
+    PROCESSED_TABLE,
+    REJECTS_ATTEMPTS_TABLE,
+    REJECTS_TABLE,
+    crawler_config,
+    day_values,
+    sql_params,
+    verify_day,
+)
 
 CRAWLER = crawler_config(SETTINGS)
+log = logging.getLogger(__name__)
 
 
 def athena(task_id: str, sql_file: str) -> AthenaOperator:
@@ -99,16 +115,27 @@ with DAG(
         on_failure_callback=log_crawl_error,
         on_retry_callback=log_crawl_error,
     )
-    create_processed_table = athena("create_processed_table", "00_create_processed_table.sql")
-    create_attempts_table = athena("create_attempts_table", "01_create_attempts_table.sql")
-    insert_day = athena("insert_day", "02_insert_day.sql")
+    creates = [
+        athena("create_processed_table", "00_create_processed_table.sql"),
+        athena("create_attempts_table", "01_create_attempts_table.sql"),
+        athena("create_rejects_table", "02_create_rejects_table.sql"),
+        athena("create_rejects_attempts_table", "03_create_rejects_attempts_table.sql"),
+        athena("create_lines_table", "04_create_lines_table.sql"),
+    ]
+    add_line_partitions = athena("add_line_partitions", "05_add_line_partitions.sql")
+    inserts = [athena("insert_day", "06_insert_day.sql"), athena("insert_rejects", "07_insert_rejects.sql")]
 
     @task(multiple_outputs=False)
-    def find_attempt(day: str, dag_run=None) -> dict:  # noqa: ANN001 - Airflow context
+    def find_attempts(dag_run=None) -> dict:  # noqa: ANN001 - Airflow context
         glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
         run = run_key(dag_run.dag_id, dag_run.run_id)
-        found = latest_attempt(glue, SETTINGS.lake_database, ATTEMPTS_TABLE, day_values(day), run)
-        return {"name": found.name, "location": found.location}
+        return {
+            "processed": latest_attempt(glue, SETTINGS.lake_database, ATTEMPTS_TABLE, run).to_xcom(),
+            # A day without rejects writes no quarantine partition: an empty attempt.
+            "rejects": latest_attempt(
+                glue, SETTINGS.lake_database, REJECTS_ATTEMPTS_TABLE, run, required=False
+            ).to_xcom(),
+        }
 
     check_query = athena("check_query", "checks/attempt_problems.sql")
 
@@ -116,34 +143,43 @@ with DAG(
     def check_day(query_execution_id: str, day: str) -> dict:
         # No operator returns a query's rows; the provider's hook reads them.
         results = AthenaHook(aws_conn_id=SETTINGS.aws_conn_id).get_query_results(query_execution_id)
-        return verify_day(first_row(results), day)
+        figures = verify_day(first_row(results), day)
+        log.info(
+            "%s %s: %d rows checked; %d raw records of its arrival hours rejected, kept in %s.%s",
+            PROCESSED_TABLE,
+            day,
+            figures["row_count"],
+            figures["rejected_records"],
+            SETTINGS.lake_database,
+            REJECTS_TABLE,
+        )
+        return figures
 
     @task(multiple_outputs=False)
-    def publish_day(attempt: dict, day: str, dag_run=None) -> dict:  # noqa: ANN001 - Airflow context
+    def publish_day(attempts: dict, day: str, dag_run=None) -> dict:  # noqa: ANN001 - Airflow context
         # No operator switches a partition's location; the provider's hooks give the clients.
-        return publish(
-            GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn(),
-            S3Hook(aws_conn_id=SETTINGS.aws_conn_id).get_conn(),
-            SETTINGS.lake_database,
-            PROCESSED_TABLE,
-            ATTEMPTS_TABLE,
-            day_values(day),
-            Attempt(attempt["name"], attempt["location"]),
-            run_key(dag_run.dag_id, dag_run.run_id),
-        )
+        glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
+        s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
+        run = run_key(dag_run.dag_id, dag_run.run_id)
+        published = {}
+        for name, table, attempts_table in (
+            ("rejects", REJECTS_TABLE, REJECTS_ATTEMPTS_TABLE),
+            ("processed", PROCESSED_TABLE, ATTEMPTS_TABLE),
+        ):
+            published[name] = publish(
+                glue,
+                s3,
+                SETTINGS.lake_database,
+                table,
+                attempts_table,
+                Attempt.from_xcom(attempts[name]),
+                run,
+                covered=[day_values(day)],
+            )
+        return published
 
-    attempt = find_attempt(RUN_DAY)
+    attempts = find_attempts()
     checked = check_day(check_query.output, RUN_DAY)
-    chain(
-        wait_for_idle_crawler(),
-        configure_crawler(),
-        [create_crawler, update_crawler],
-        crawl_raw,
-        create_processed_table,
-        create_attempts_table,
-        insert_day,
-        attempt,
-        check_query,
-        checked,
-        publish_day(attempt, RUN_DAY),
-    )
+    chain(wait_for_idle_crawler(), configure_crawler(), [create_crawler, update_crawler], crawl_raw)
+    crawl_raw >> creates >> add_line_partitions >> inserts >> attempts
+    chain(attempts, check_query, checked, publish_day(attempts, RUN_DAY))

@@ -1,15 +1,17 @@
-"""Replace a table partition atomically and retry-safely.
+"""Replace table partitions atomically and retry-safely.
 
-Every try of a run writes the day into a partition of its own in an *attempts* table (same
-columns, one more partition key ``attempt``), at a location no other try shares. The result is
-checked there, then the published table's partition is switched to that location in one Glue
-call (CreatePartition or UpdatePartition): readers see the old day or the new one, never an
-empty or a doubled one. A retried INSERT writes a new attempt instead of adding to the last, and
-a failed one leaves the published day as it was.
+Every try of a run writes its partitions into an *attempts* table (same columns, one more
+partition key ``attempt`` = ``<run key>-<try>``, last), at locations no other try shares. The
+result is checked there, then each partition of the published table is switched to its
+attempt location in one Glue call (CreatePartition or UpdatePartition): readers see the old
+partition or the new one, never an empty or a doubled one. A retried INSERT writes a new
+attempt instead of adding to the last, and a failed one leaves the published table as it was;
+a query still running for a killed try writes only its own attempt, which is never published.
 
-After the switch, what nobody can read any more is deleted: the previously published location
-and this run's earlier tries. Attempts of other runs are left alone (one may be in progress);
-an attempt of a run that never published stays as garbage no reader sees.
+After the switch, what nobody can read any more is deleted: the previously published locations
+and this run's other tries. The published partition records its attempt in its parameters, so
+the attempt it replaces is found without listing. Attempts of other runs are left alone (one
+may be in progress); an attempt of a run that never published stays as garbage no reader sees.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 ATTEMPT_KEY = "attempt"
+ATTEMPT_PARAMETER = "pipelines.attempt"
 
 
 class NoAttemptError(RuntimeError):
-    """The run's INSERT registered no attempt partition for the day."""
+    """The run's INSERT registered no attempt partition."""
 
 
 def run_key(dag_id: str, run_id: str) -> str:
@@ -39,36 +42,60 @@ def attempt_id(context: Context) -> str:
     return f"{run_key(context['dag'].dag_id, context['run_id'])}-{context['ti'].try_number}"
 
 
+def _try_number(name: str) -> int:
+    return int(name.rsplit("-", 1)[1])
+
+
+@dataclass(frozen=True)
+class AttemptPartition:
+    values: list[str]  # the published table's partition values (without the attempt)
+    location: str
+
+
 @dataclass(frozen=True)
 class Attempt:
     name: str
-    location: str
+    partitions: list[AttemptPartition]
 
     @property
     def try_number(self) -> int:
-        return int(self.name.rsplit("-", 1)[1])
+        return _try_number(self.name)
+
+    def to_xcom(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "partitions": [{"values": p.values, "location": p.location} for p in self.partitions],
+        }
+
+    @classmethod
+    def from_xcom(cls, value: dict[str, Any]) -> Attempt:
+        return cls(value["name"], [AttemptPartition(list(p["values"]), p["location"]) for p in value["partitions"]])
 
 
-def _partitions(glue: Any, database: str, table: str) -> list[dict[str, Any]]:
-    pages = glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table)
-    return [partition for page in pages for partition in page["Partitions"]]
-
-
-def _attempts(glue: Any, database: str, attempts_table: str, values: list[str]) -> list[Attempt]:
-    found = []
-    for partition in _partitions(glue, database, attempts_table):
-        if partition["Values"][: len(values)] == values:
-            found.append(Attempt(partition["Values"][len(values)], partition["StorageDescriptor"]["Location"]))
+def _run_attempts(glue: Any, database: str, attempts_table: str, run: str) -> dict[str, list[AttemptPartition]]:
+    """The run's tries and the partitions each wrote (one Glue listing, filtered server-side)."""
+    pages = glue.get_paginator("get_partitions").paginate(
+        DatabaseName=database, TableName=attempts_table, Expression=f"{ATTEMPT_KEY} LIKE '{run}-%'"
+    )
+    found: dict[str, list[AttemptPartition]] = {}
+    for page in pages:
+        for partition in page["Partitions"]:
+            *values, name = partition["Values"]
+            found.setdefault(name, []).append(AttemptPartition(values, partition["StorageDescriptor"]["Location"]))
     return found
 
 
-def latest_attempt(glue: Any, database: str, attempts_table: str, values: list[str], run: str) -> Attempt:
-    """The run's last try that wrote the partition ``values`` (an earlier try killed after
-    submitting its query may have finished too; the last one is the one being checked)."""
-    mine = [a for a in _attempts(glue, database, attempts_table, values) if a.name.startswith(f"{run}-")]
-    if not mine:
-        raise NoAttemptError(f"{database}.{attempts_table}: no attempt of run {run} for {values}")
-    return max(mine, key=lambda a: a.try_number)
+def latest_attempt(glue: Any, database: str, attempts_table: str, run: str, *, required: bool = True) -> Attempt:
+    """The run's last try that wrote partitions (an earlier try killed after submitting its
+    query may have finished too; the last one is the one being checked). An INSERT of no rows
+    registers no partition: with ``required`` that is an error, otherwise an empty attempt."""
+    tries = _run_attempts(glue, database, attempts_table, run)
+    if not tries:
+        if required:
+            raise NoAttemptError(f"{database}.{attempts_table}: run {run} wrote no attempt partition")
+        return Attempt(f"{run}-0", [])
+    name = max(tries, key=_try_number)
+    return Attempt(name, sorted(tries[name], key=lambda p: p.values))
 
 
 def _partition(glue: Any, database: str, table: str, values: list[str]) -> dict[str, Any] | None:
@@ -95,55 +122,99 @@ def _nested(a: str, b: str) -> bool:
     return a.startswith(b) or b.startswith(a)
 
 
+def _switch(
+    glue: Any, database: str, table: str, part: AttemptPartition, attempt: str
+) -> tuple[str | None, str | None]:
+    """Point one published partition at ``part.location``; returns the location and attempt it
+    pointed at before (None, None for a new partition)."""
+    current = _partition(glue, database, table, part.values)
+    if current is None:
+        descriptor = dict(glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"])
+        descriptor["Location"] = part.location
+        glue.create_partition(
+            DatabaseName=database,
+            TableName=table,
+            PartitionInput={
+                "Values": part.values,
+                "StorageDescriptor": descriptor,
+                "Parameters": {ATTEMPT_PARAMETER: attempt},
+            },
+        )
+        return None, None
+    descriptor = dict(current["StorageDescriptor"])
+    parameters = dict(current.get("Parameters", {}))
+    previous, previous_attempt = descriptor["Location"], parameters.get(ATTEMPT_PARAMETER)
+    descriptor["Location"] = part.location
+    glue.update_partition(
+        DatabaseName=database,
+        TableName=table,
+        PartitionValueList=part.values,
+        PartitionInput={
+            "Values": part.values,
+            "StorageDescriptor": descriptor,
+            "Parameters": {**parameters, ATTEMPT_PARAMETER: attempt},
+        },
+    )
+    return previous, previous_attempt
+
+
 def publish(
     glue: Any,
     s3: Any,
     database: str,
     table: str,
     attempts_table: str,
-    values: list[str],
     attempt: Attempt,
     run: str,
+    *,
+    covered: list[list[str]] | None = None,
 ) -> dict[str, Any]:
-    """Point ``table``'s partition ``values`` at ``attempt``; then delete what no reader sees."""
-    current = _partition(glue, database, table, values)
-    if current is None:
-        descriptor = dict(glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"])
-        descriptor["Location"] = attempt.location
-        glue.create_partition(
-            DatabaseName=database, TableName=table, PartitionInput={"Values": values, "StorageDescriptor": descriptor}
-        )
-        previous = None
-    else:
-        descriptor = dict(current["StorageDescriptor"])
-        previous = descriptor["Location"]
-        descriptor["Location"] = attempt.location
-        glue.update_partition(
-            DatabaseName=database,
-            TableName=table,
-            PartitionValueList=values,
-            PartitionInput={
-                "Values": values,
-                "StorageDescriptor": descriptor,
-                "Parameters": current.get("Parameters", {}),
-            },
-        )
-    removed_files = 0
-    stale = [
-        a
-        for a in _attempts(glue, database, attempts_table, values)
-        if a.name != attempt.name and (a.name.startswith(f"{run}-") or a.location == previous)
-    ]
-    for old in stale:
-        if not _nested(old.location, attempt.location):
-            removed_files += _delete_prefix(s3, old.location)
-        glue.delete_partition(DatabaseName=database, TableName=attempts_table, PartitionValues=[*values, old.name])
-    if previous and previous not in {a.location for a in stale} and not _nested(previous, attempt.location):
-        removed_files += _delete_prefix(s3, previous)  # a location from before attempts existed
+    """Point each of ``table``'s partitions that ``attempt`` wrote at it; then delete what no
+    reader sees any more. ``covered``: partitions the run computed in full; one of them that
+    the attempt wrote no row for is removed (its new content is empty). Other partitions the
+    attempt did not write are left as they are."""
+    removed_files, removed_attempts = 0, []
+
+    def drop_attempt(values: list[str], name: str, location: str | None) -> None:
+        nonlocal removed_files
+        if location and not any(_nested(location, p.location) for p in attempt.partitions):
+            removed_files += _delete_prefix(s3, location)
+        try:
+            glue.delete_partition(DatabaseName=database, TableName=attempts_table, PartitionValues=[*values, name])
+            removed_attempts.append(name)
+        except glue.exceptions.EntityNotFoundException:
+            pass
+
+    switched = []
+    for part in attempt.partitions:
+        previous, previous_attempt = _switch(glue, database, table, part, attempt.name)
+        switched.append({"values": part.values, "location": part.location, "previous_location": previous})
+        if previous is None or previous == part.location:
+            continue
+        if previous_attempt and previous_attempt != attempt.name:
+            drop_attempt(part.values, previous_attempt, previous)
+        elif not _nested(previous, part.location):
+            removed_files += _delete_prefix(s3, previous)  # a location from before attempts existed
+    written = [p.values for p in attempt.partitions]
+    emptied = []
+    for values in covered or []:
+        if values in written or (current := _partition(glue, database, table, values)) is None:
+            continue
+        glue.delete_partition(DatabaseName=database, TableName=table, PartitionValues=values)
+        emptied.append(values)
+        previous_attempt = current.get("Parameters", {}).get(ATTEMPT_PARAMETER)
+        if previous_attempt:
+            drop_attempt(values, previous_attempt, current["StorageDescriptor"]["Location"])
+        else:
+            removed_files += _delete_prefix(s3, current["StorageDescriptor"]["Location"])
+    for name, parts in _run_attempts(glue, database, attempts_table, run).items():
+        if name != attempt.name:  # this run's other tries: never published, now never will be
+            for part in parts:
+                drop_attempt(part.values, name, part.location)
     return {
-        "partition": values,
-        "location": attempt.location,
-        "previous_location": previous,
-        "attempts_removed": sorted(a.name for a in stale),
+        "attempt": attempt.name,
+        "partitions": switched,
+        "emptied": emptied,
+        "attempts_removed": sorted(set(removed_attempts)),
         "files_removed": removed_files,
     }

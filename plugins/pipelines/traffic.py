@@ -7,9 +7,12 @@ from typing import Any
 from pipelines.settings import Settings
 
 RAW_PREFIX = "traffic/"
-RAW_TABLE = "traffic"  # the crawler names the table after the target's last folder
+LINES_TABLE = "traffic_lines"  # the same files as text, one row per line
 PROCESSED_TABLE = "traffic_processed"
-ATTEMPTS_TABLE = f"{PROCESSED_TABLE}_attempts"  # pipelines.partitions
+REJECTS_TABLE = "traffic_rejects"  # the quarantine: raw records the ETL rejected, with the reason
+ATTEMPTS_SUFFIX = "_attempts"  # pipelines.partitions
+ATTEMPTS_TABLE = PROCESSED_TABLE + ATTEMPTS_SUFFIX
+REJECTS_ATTEMPTS_TABLE = REJECTS_TABLE + ATTEMPTS_SUFFIX
 CRAWLER_SUFFIX = "traffic-raw"
 
 
@@ -35,10 +38,14 @@ def sql_params(settings: Settings) -> dict[str, str]:
     """The names the SQL files under include/sql/traffic/ read as ``params.*``."""
     return {
         "raw_database": settings.raw_database,
-        "raw_table": RAW_TABLE,
+        "raw_bucket": settings.raw_bucket,
+        "raw_prefix": RAW_PREFIX,
+        "lines_table": LINES_TABLE,
         "lake_database": settings.lake_database,
         "processed_table": PROCESSED_TABLE,
         "attempts_table": ATTEMPTS_TABLE,
+        "rejects_table": REJECTS_TABLE,
+        "rejects_attempts_table": REJECTS_ATTEMPTS_TABLE,
         "lake_bucket": settings.lake_bucket,
     }
 
@@ -49,6 +56,7 @@ def day_values(day: str) -> list[str]:
 
 
 def verify_day(figures: dict[str, int], day: str) -> dict[str, int]:
+    """The check query's figures if the attempt may be published; raises naming every problem."""
     problems = []
     if figures["row_count"] == 0:
         problems.append("no rows: the raw feed had no valid record for the day")

@@ -13,7 +13,7 @@ from airflow.utils.state import DagRunState
 
 from local.sources import traffic as feed
 from pipelines.settings import SETTINGS
-from pipelines.traffic import PROCESSED_TABLE
+from pipelines.traffic import PROCESSED_TABLE, REJECTS_TABLE
 from tests.athena_client import athena_rows
 from tests.local_aws.test_traffic_generated import same
 from tests.traffic_reference import expected_rows, records_of
@@ -119,23 +119,32 @@ def test_rerun_leaves_the_day_identical_and_a_late_record_is_picked_up(two_days,
     ]
 
 
-def test_a_run_whose_insert_fails_leaves_the_published_day_intact(two_days, dagbag, local_aws):
-    """A raw record with a string in an int column makes the INSERT fail: before, the day was
-    dropped first and left empty; now the run fails before publishing and readers keep the day."""
+def test_poison_records_are_quarantined_and_the_day_is_published_from_the_good_ones(two_days, dagbag, local_aws):
+    """A string in an int column and a truncated line: before, the INSERT failed and the day was
+    left empty; now both are kept in the quarantine with their reason and the day stays whole."""
     before = processed(local_aws, SECOND)
     poison = {f: 0 for f in feed.FIELDS} | {"unieke_id": 1, "lve_nr": "one", "tijd_waarneming": 1594800000}
     key = "traffic/2020/07/15/12/traffic-delivery-stream-1-2020-07-15-12-00-00-poison"
     s3 = local_aws.client("s3")
-    s3.put_object(Bucket=SETTINGS.raw_bucket, Key=key, Body=json.dumps(poison) + "\n")
+    s3.put_object(Bucket=SETTINGS.raw_bucket, Key=key, Body=json.dumps(poison) + '\n{"unieke_id": 1, "lve_n\n')
     try:
-        failed = run(dagbag, SECOND)
+        again = run(dagbag, SECOND)
     finally:
         s3.delete_object(Bucket=SETTINGS.raw_bucket, Key=key)
 
-    assert failed.state == DagRunState.FAILED
-    states = {ti.task_id: ti.state for ti in failed.get_task_instances()}
-    assert (states["insert_day"], states["publish_day"]) == ("failed", "upstream_failed")
+    assert again.state == DagRunState.SUCCESS
     assert_equal_rows(processed(local_aws, SECOND), before)
+    quarantined = athena_rows(
+        local_aws,
+        f"SELECT arrival_hour, reason, line FROM {REJECTS_TABLE} "
+        "WHERE year = '2020' AND month = '07' AND day = '15' ORDER BY reason",
+    )
+    assert quarantined == [
+        {"arrival_hour": "2020071512", "reason": "lve_nr is not an int: one", "line": json.dumps(poison)},
+        {"arrival_hour": "2020071512", "reason": "malformed JSON", "line": '{"unieke_id": 1, "lve_n'},
+    ]
+    checked = again.get_task_instance("check_day").xcom_pull(task_ids="check_day")
+    assert (checked["row_count"], checked["rejected_records"]) == (len(before), 2)
 
 
 def test_an_invalid_date_is_rejected_before_any_task_runs(dagbag):

@@ -57,13 +57,13 @@ def generated_day(local_aws):
     objects = list(feed.firehose_objects(deliveries, seed=5, buffer_seconds=900, prefix=prefix))
     feed.write_objects(local_aws.client("s3"), SETTINGS.raw_bucket, objects)
     crawl(local_aws, f"traffic-{uid}", f"s3://{SETTINGS.raw_bucket}/{prefix}", f"gen_{uid}_")
-    # The crawler names the table after the folder.
-    return Traffic(local_aws, uid=uid, raw_table=f"gen_{uid}_traffic"), objects
+    return Traffic(local_aws, uid=uid, raw_prefix=prefix), objects
 
 
 def test_crawled_raw_table_has_the_firehose_shape(local_aws, generated_day):
     traffic, _ = generated_day
-    table = local_aws.client("glue").get_table(DatabaseName=SETTINGS.raw_database, Name=traffic.raw_table)
+    # The crawler names the table after the folder.
+    table = local_aws.client("glue").get_table(DatabaseName=SETTINGS.raw_database, Name=f"gen_{traffic.uid}_traffic")
     table = table["Table"]
     assert [k["Name"] for k in table["PartitionKeys"]] == ["partition_0", "partition_1", "partition_2", "partition_3"]
     assert [c["Name"] for c in table["StorageDescriptor"]["Columns"]] == list(feed.FIELDS)

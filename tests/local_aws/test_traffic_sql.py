@@ -1,8 +1,8 @@
 """The traffic ETL statements of include/sql/traffic/, rendered as Airflow would and run on the local Athena.
 
-Each test writes raw Firehose objects under its own prefix, catalogs them as the crawler would
-(a JSON table with partitions partition_0..3 of arrival year, month, day, hour), runs the
-statements for a day and reads the processed table back through Athena.
+Each test writes raw Firehose objects under its own prefix (arrival-hour folders), runs the
+statements for a day with tables of its own, publishes as the DAG does and reads the processed
+table and the quarantine back through Athena.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def render(path: Path, params: dict, attempt: str = "run-1") -> str:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, loader=jinja2.FileSystemLoader(SQL_DIR.parent))
     # The DAG's run_day() macro gives the `date` param when it is set (pipelines.run_day).
     # attempt_id() and find_attempt's XCom, as the DAG gives them (pipelines.partitions).
-    ti = SimpleNamespace(xcom_pull=lambda task_ids: {"name": attempt})
+    ti = SimpleNamespace(xcom_pull=lambda task_ids: {"processed": {"name": attempt}, "rejects": {"name": attempt}})
     return env.from_string(path.read_text()).render(
         params=params, macros=macros, run_day=lambda: params["date"], attempt_id=lambda: attempt, ti=ti
     )
@@ -69,16 +69,14 @@ def hour_key(day_offset: int, hh: int) -> tuple[str, str, str, str]:
 
 @dataclass
 class Traffic:
-    """One test's raw table (crawler-shaped) and processed table in the shared local AWS."""
+    """One test's raw folder and tables (lines, processed, quarantine) in the shared local AWS."""
 
     aws: object
     uid: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
-    raw_table: str = ""  # default: traffic_raw_<uid>
+    raw_prefix: str = ""  # default: sqltest-<uid>/traffic/
+    run: str = ""  # the DAG run's key in attempt names; default: uid
     objects: int = 0
     tries: int = 0  # run_etl calls: tries of one run (uid), as a DAG run's retries are
-
-    def __post_init__(self) -> None:
-        self.raw_table = self.raw_table or f"traffic_raw_{self.uid}"
 
     @property
     def processed_table(self) -> str:
@@ -89,68 +87,39 @@ class Traffic:
         return f"{self.processed_table}_attempts"
 
     @property
-    def attempt(self) -> str:
-        return f"{self.uid}-{self.tries}"
+    def rejects_table(self) -> str:
+        return f"traffic_rejects_{self.uid}"
 
     @property
-    def raw_prefix(self) -> str:
-        return f"sqltest-{self.uid}/traffic/"
+    def attempt(self) -> str:
+        return f"{self.run}-{self.tries}"
+
+    def __post_init__(self) -> None:
+        self.raw_prefix = self.raw_prefix or f"sqltest-{self.uid}/traffic/"
+        self.run = self.run or self.uid
 
     def params(self, day: date = DAY) -> dict:
         return {
             "raw_database": SETTINGS.raw_database,
-            "raw_table": self.raw_table,
+            "raw_bucket": SETTINGS.raw_bucket,
+            "raw_prefix": self.raw_prefix,
+            "lines_table": f"traffic_lines_{self.uid}",
             "lake_database": SETTINGS.lake_database,
             "processed_table": self.processed_table,
             "attempts_table": self.attempts_table,
+            "rejects_table": self.rejects_table,
+            "rejects_attempts_table": f"{self.rejects_table}_attempts",
             "lake_bucket": SETTINGS.lake_bucket,
             "date": day.isoformat(),
         }
 
-    def create_raw_table(self) -> None:
-        glue = self.aws.client("glue")
-        glue.create_table(
-            DatabaseName=SETTINGS.raw_database,
-            TableInput={
-                "Name": self.raw_table,
-                "TableType": "EXTERNAL_TABLE",
-                "Parameters": {"classification": "json", "compressionType": "none", "typeOfData": "file"},
-                "PartitionKeys": [{"Name": f"partition_{n}", "Type": "string"} for n in range(4)],
-                "StorageDescriptor": self._descriptor(f"s3://{SETTINGS.raw_bucket}/{self.raw_prefix}"),
-            },
-        )
-
-    def _descriptor(self, location: str) -> dict:
-        return {
-            "Columns": [{"Name": c, "Type": "int"} for c in RAW_COLUMNS],
-            "Location": location,
-            "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
-            "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-            "SerdeInfo": {
-                "SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe",
-                "Parameters": {"paths": ",".join(RAW_COLUMNS)},
-            },
-        }
-
-    def deliver(self, hour: tuple[str, str, str, str], records: list[dict]) -> int:
-        """One Firehose object in an arrival hour (registering the partition as a crawl would)."""
+    def deliver(self, hour: tuple[str, str, str, str], records: list[dict | str]) -> int:
+        """One Firehose object in an arrival hour; a str record is a raw line as it is."""
         self.objects += 1
         folder = f"{self.raw_prefix}{'/'.join(hour)}/"
         key = f"{folder}traffic-delivery-stream-1-{'-'.join(hour)}-00-00-{self.uid}{self.objects:04d}"
-        body = "".join(json.dumps(r) + "\n" for r in records).encode()
+        body = "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records).encode()
         self.aws.client("s3").put_object(Bucket=SETTINGS.raw_bucket, Key=key, Body=body)
-        glue = self.aws.client("glue")
-        try:
-            glue.get_partition(DatabaseName=SETTINGS.raw_database, TableName=self.raw_table, PartitionValues=list(hour))
-        except glue.exceptions.EntityNotFoundException:
-            glue.create_partition(
-                DatabaseName=SETTINGS.raw_database,
-                TableName=self.raw_table,
-                PartitionInput={
-                    "Values": list(hour),
-                    "StorageDescriptor": self._descriptor(f"s3://{SETTINGS.raw_bucket}/{folder}"),
-                },
-            )
         return len(body)
 
     def run_etl(self, day: date = DAY) -> list[dict]:
@@ -158,9 +127,10 @@ class Traffic:
         self.tries += 1
         executions = [self.query(render(path, self.params(day), self.attempt)) for path in statements()]
         glue, s3 = self.aws.client("glue"), self.aws.client("s3")
-        values = day_values(day.isoformat())
-        found = latest_attempt(glue, SETTINGS.lake_database, self.attempts_table, values, self.uid)
-        publish(glue, s3, SETTINGS.lake_database, self.processed_table, self.attempts_table, values, found, self.uid)
+        covered = [day_values(day.isoformat())]
+        for table, required in ((self.rejects_table, False), (self.processed_table, True)):
+            found = latest_attempt(glue, SETTINGS.lake_database, f"{table}_attempts", self.run, required=required)
+            publish(glue, s3, SETTINGS.lake_database, table, f"{table}_attempts", found, self.run, covered=covered)
         return executions
 
     def query(self, sql: str) -> dict:
@@ -204,6 +174,14 @@ class Traffic:
             "ORDER BY uniqueid, recordtimestamp"
         )
 
+    def rejects(self, day: date = DAY) -> list[tuple[str, str, str]]:
+        """The quarantine of arrival day ``day``: (arrival_hour, reason, line), sorted."""
+        rows = self.select(
+            f'SELECT arrival_hour, reason, line FROM "{SETTINGS.lake_database}"."{self.rejects_table}" '
+            f"WHERE year = '{day:%Y}' AND month = '{day:%m}' AND day = '{day:%d}'"
+        )
+        return sorted((r["arrival_hour"], r["reason"], r["line"]) for r in rows)
+
 
 def _typed(value: str | None, athena_type: str) -> object:
     if value is None:
@@ -217,9 +195,7 @@ def _typed(value: str | None, athena_type: str) -> object:
 
 @pytest.fixture
 def traffic(local_aws) -> Traffic:
-    t = Traffic(local_aws)
-    t.create_raw_table()
-    return t
+    return Traffic(local_aws)
 
 
 def by_time(rows: list[dict], uid: int) -> dict[int, dict]:
@@ -229,29 +205,49 @@ def by_time(rows: list[dict], uid: int) -> dict[int, dict]:
 def test_statements_render_to_one_statement_each_with_every_variable_documented():
     params = {
         "raw_database": "raw_db",
-        "raw_table": "traffic",
+        "raw_bucket": "raw-bucket",
+        "raw_prefix": "traffic/",
+        "lines_table": "traffic_lines",
         "lake_database": "lake_db",
         "processed_table": "traffic_processed",
         "attempts_table": "traffic_processed_attempts",
+        "rejects_table": "traffic_rejects",
+        "rejects_attempts_table": "traffic_rejects_attempts",
         "lake_bucket": "lake-bucket",
         "date": "2021-01-01",
     }
     names = [p.name for p in statements()]
-    assert names == ["00_create_processed_table.sql", "01_create_attempts_table.sql", "02_insert_day.sql"]
+    assert names == [
+        "00_create_processed_table.sql",
+        "01_create_attempts_table.sql",
+        "02_create_rejects_table.sql",
+        "03_create_rejects_attempts_table.sql",
+        "04_create_lines_table.sql",
+        "05_add_line_partitions.sql",
+        "06_insert_day.sql",
+        "07_insert_rejects.sql",
+    ]
     files = [*statements(), SQL_DIR / "checks" / "attempt_problems.sql"]
     rendered = {p.name: render(p, params, "abc-2") for p in files}
     assert "LOCATION 's3://lake-bucket/traffic/traffic_processed/'" in rendered["00_create_processed_table.sql"]
     assert "LOCATION 's3://lake-bucket/traffic/traffic_processed_attempts/'" in rendered["01_create_attempts_table.sql"]
-    insert = rendered["02_insert_day.sql"]
+    assert "LOCATION 's3://raw-bucket/traffic/'" in rendered["04_create_lines_table.sql"]
+    insert = rendered["06_insert_day.sql"]
     assert 'INSERT INTO "lake_db"."traffic_processed_attempts"' in insert and "'abc-2' AS attempt" in insert
+    assert 'INSERT INTO "lake_db"."traffic_rejects_attempts"' in rendered["07_insert_rejects.sql"]
     assert "AND attempt = 'abc-2'" in rendered["attempt_problems.sql"]
     # The day before and after cross a year boundary: the arrival hours read are D-1 23h, D, D+1 00..06h.
     assert "partition_0 = '2020' AND partition_1 = '12' AND partition_2 = '31'\n    AND partition_3 = '23'" in insert
     assert "partition_0 = '2021' AND partition_1 = '01' AND partition_2 = '01'\n" in insert
     assert "partition_0 = '2021' AND partition_1 = '01' AND partition_2 = '02'\n    AND partition_3 <= '06'" in insert
+    # ... and exactly those 32 hours are registered, at their Firehose folders.
+    added = rendered["05_add_line_partitions.sql"]
+    assert added.count("PARTITION (") == 32
+    assert "partition_3 = '23') LOCATION 's3://raw-bucket/traffic/2020/12/31/23/'" in added
+    assert "partition_3 = '06') LOCATION 's3://raw-bucket/traffic/2021/01/02/06/'" in added
+    assert "2021/01/02/07/" not in added and "2020/12/31/22/" not in added
     for path in files:
         header = path.read_text().split("#}")[0]
-        assert "params.lake_database" in header, f"{path.name} does not document params.lake_database"
         used = {name for name in params if f"params.{name}" in path.read_text()}
         assert all(f"params.{name}" in header for name in used), f"{path.name}: undocumented params"
         assert ";" not in rendered[path.name].replace("';'", ""), "one statement per file, no separator"
@@ -411,7 +407,7 @@ def test_only_the_arrival_hours_of_day_d_and_its_late_window_are_read(traffic):
     skipped += traffic.deliver(hour_key(1, 7), [lane(6, 11, at(23, 0), speeds=(0, 20, 0, 0, 0))])
     skipped += traffic.deliver(hour_key(2, 0), [lane(6, 11, at(12, 0), speeds=(0, 20, 0, 0, 0))])
 
-    insert = traffic.run_etl()[-1]
+    insert = traffic.run_etl()[[p.name for p in statements()].index("06_insert_day.sql")]
     rows = by_time(traffic.processed(), 6)
 
     assert insert["Statistics"]["DataScannedInBytes"] == read
@@ -430,6 +426,7 @@ def test_rerun_replaces_the_day_and_picks_up_records_that_arrived_since(traffic,
     # The next day already processed: a rerun of D must leave it alone.
     traffic.deliver(hour_key(1, 9), [lane(7, 11, at(9, 0, 1), speeds=(0, 100, 0, 0, 0))])
     traffic.run_etl(date(2020, 7, 15))
+    traffic.run, traffic.tries = f"{traffic.uid}d14", 0  # each day is another DAG run
     traffic.run_etl()
     first = traffic.processed()
 
@@ -471,7 +468,7 @@ def test_check_query_counts_duplicates_and_out_of_domain_indicators(traffic):
     traffic.run_etl()
     check_file = SQL_DIR / "checks" / "attempt_problems.sql"
     check = render(check_file, traffic.params(), traffic.attempt)
-    assert traffic.select(check) == [{"row_count": 3, "duplicated_keys": 0, "invalid_rows": 0}]
+    assert traffic.select(check) == [{"row_count": 3, "duplicated_keys": 0, "invalid_rows": 0, "rejected_records": 0}]
 
     # What a broken ETL could leave: a second copy of a row, an unknown indicator, a jam without speeds.
     table = f'"{SETTINGS.lake_database}"."{traffic.attempts_table}"'
@@ -483,13 +480,13 @@ def test_check_query_counts_duplicates_and_out_of_domain_indicators(traffic):
         f"(8, {t0 + 660}, NULL, 5, NULL, 1, 1, 0, 0, 0, 0, NULL, NULL, '2020', '07', '14', '{a}'), "
         f"(8, {t0 - 86_400}, 30.0, 5, NULL, 1, 1, 0, 0, 0, 0, 30.0, 30.0, '2020', '07', '14', '{a}'))"
     )
-    assert traffic.select(check) == [{"row_count": 7, "duplicated_keys": 1, "invalid_rows": 3}]
+    assert traffic.select(check) == [{"row_count": 7, "duplicated_keys": 1, "invalid_rows": 3, "rejected_records": 0}]
     # Another attempt, and another day, are not this attempt's problem.
-    assert traffic.select(render(check_file, traffic.params(), f"{traffic.uid}-9")) == [
-        {"row_count": 0, "duplicated_keys": 0, "invalid_rows": 0}
+    assert traffic.select(render(check_file, traffic.params(), f"{traffic.run}-9")) == [
+        {"row_count": 0, "duplicated_keys": 0, "invalid_rows": 0, "rejected_records": 0}
     ]
     other = render(check_file, traffic.params(date(2020, 7, 13)), traffic.attempt)
-    assert traffic.select(other) == [{"row_count": 0, "duplicated_keys": 0, "invalid_rows": 0}]
+    assert traffic.select(other) == [{"row_count": 0, "duplicated_keys": 0, "invalid_rows": 0, "rejected_records": 0}]
 
 
 def test_a_retried_insert_whose_killed_try_finished_anyway_publishes_the_day_once(traffic):
@@ -499,7 +496,7 @@ def test_a_retried_insert_whose_killed_try_finished_anyway_publishes_the_day_onc
     traffic.run_etl()
     published_before = traffic.processed()
     # Try 1 of a new run: its query completes, but its worker is gone before anything else runs.
-    first_try = f"{traffic.uid}-{traffic.tries + 1}"
+    first_try = f"{traffic.run}-{traffic.tries + 1}"
     for path in statements():
         traffic.query(render(path, traffic.params(), first_try))
     assert traffic.processed() == published_before  # nothing published by the lost try
@@ -519,8 +516,74 @@ def test_a_failing_insert_leaves_the_published_day_as_it_was(traffic):
     traffic.run_etl()
     published = traffic.processed()
     assert len(published) == 1  # two lanes, one detector minute
-    # A string in an int column: this try's INSERT fails, before anything is published.
-    traffic.deliver(hour_key(0, 12), [lane(4, 1, at(12, 0)) | {"lve_nr": "one"}])
-    with pytest.raises(AssertionError, match="FAILED|HIVE|INVALID"):
-        traffic.run_etl()
+    traffic.deliver(hour_key(0, 12), [lane(4, 1, at(12, 0))])
+    # The lines table disappears (dropped by hand, say) after it was created: the INSERT fails.
+    insert = SQL_DIR / "06_insert_day.sql"
+    for path in statements()[: statements().index(insert)]:
+        traffic.query(render(path, traffic.params(), f"{traffic.run}-50"))
+    glue = traffic.aws.client("glue")
+    glue.delete_table(DatabaseName=SETTINGS.raw_database, Name=traffic.params()["lines_table"])
+    with pytest.raises(AssertionError, match="TABLE_NOT_FOUND"):
+        traffic.query(render(insert, traffic.params(), f"{traffic.run}-50"))
     assert traffic.processed() == published
+
+
+# Raw lines that cannot be read as the spec's record, each with the reason the quarantine gives.
+HOSTILE = [
+    ('{"unieke_id": 7, "lve_nr": 1, "tijd_waar', "malformed JSON"),
+    ("not json at all", "malformed JSON"),
+    ("[1, 2, 3]", "unieke_id is missing or null"),
+    ("{}", "unieke_id is missing or null"),
+    (json.dumps({k: v for k, v in lane(7, 2, at(9, 0)).items() if k != "defect"}), "defect is missing or null"),
+    (json.dumps(lane(7, 3, at(9, 0)) | {"defect": None}), "defect is missing or null"),
+    (json.dumps(lane(7, 4, at(9, 0)) | {"lve_nr": "one"}), "lve_nr is not an int: one"),
+    (
+        json.dumps(lane(7, 5, at(9, 0)) | {"verkeersintensiteit_klasse2": 1.5}),
+        "verkeersintensiteit_klasse2 is not an int: 1.5",
+    ),
+    (
+        json.dumps(lane(7, 6, at(9, 0)) | {"rekendata_bezettingsgraad": True}),
+        "rekendata_bezettingsgraad is not an int: true",
+    ),
+    (json.dumps(lane(7, 7, at(9, 0)) | {"unieke_id": 2**31}), f"unieke_id is not an int: {2**31}"),
+    (json.dumps(lane(7, 8, at(9, 0)) | {"tijd_waarneming": {"t": 1}}), "tijd_waarneming is missing or null"),
+]
+
+
+def test_bad_records_are_quarantined_with_their_reason_and_the_day_is_made_of_the_good_ones(traffic):
+    good = [lane(7, 1, at(9, 0), speeds=(0, 60, 0, 0, 0)), lane(7, 1, at(9, 1), speeds=(0, 80, 0, 0, 0))]
+    # A good record given as a JSON string of an integer is the same record.
+    quoted = json.dumps(lane(7, 9, at(9, 1), speeds=(0, 100, 0, 0, 0)) | {"unieke_id": "7"})
+    traffic.deliver(hour_key(0, 9), [good[0], *[line for line, _ in HOSTILE], "", good[1], quoted])
+    # Bad lines in the neighbouring days' arrival hours are read by D but belong to their own day.
+    traffic.deliver(hour_key(-1, 23), ["{bad line of D-1"])
+    traffic.deliver(hour_key(1, 2), ["{bad line of D+1"])
+
+    traffic.run_etl()
+
+    rows = traffic.processed()
+    assert [(r["recordtimestamp"], r["currentspeed"], r["previousspeed"]) for r in rows] == [
+        (at(9, 0), 60.0, None),
+        (at(9, 1), 90.0, 60.0),  # lanes 1 and 9: (80 + 100) / 2
+    ]
+    assert traffic.rejects() == sorted(("2020071409", reason, line) for line, reason in HOSTILE)
+    assert traffic.rejects(DAY.replace(day=13)) == [] and traffic.rejects(DAY.replace(day=15)) == []
+    check = render(SQL_DIR / "checks" / "attempt_problems.sql", traffic.params(), traffic.attempt)
+    assert traffic.select(check)[0]["rejected_records"] == len(HOSTILE)
+
+
+def test_a_day_rerun_after_its_raw_data_was_repaired_has_an_empty_quarantine(traffic):
+    traffic.deliver(hour_key(0, 9), [lane(7, 1, at(9, 0))])
+    traffic.deliver(hour_key(0, 10), ["{truncated"])
+    traffic.run_etl()
+    assert traffic.rejects() == [("2020071410", "malformed JSON", "{truncated")]
+    # The operator replaces the bad object with the good records, and reruns the day.
+    s3 = traffic.aws.client("s3")
+    bad = s3.list_objects_v2(Bucket=SETTINGS.raw_bucket, Prefix=f"{traffic.raw_prefix}2020/07/14/10/")["Contents"]
+    s3.put_object(Bucket=SETTINGS.raw_bucket, Key=bad[0]["Key"], Body=json.dumps(lane(7, 1, at(10, 0))) + "\n")
+    traffic.run, traffic.tries = "rerun", 0  # another run of the same tables
+
+    traffic.run_etl()
+
+    assert traffic.rejects() == []
+    assert [r["recordtimestamp"] for r in traffic.processed()] == [at(9, 0), at(10, 0)]

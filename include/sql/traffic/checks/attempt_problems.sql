@@ -7,11 +7,14 @@ unless row_count > 0, duplicated_keys = 0 and invalid_rows = 0.
 - invalid_rows: indicators outside their domain (trafficjamindicator and speeddiffindicator in
   -1, 0, 1, trafficjamindicator = -1 exactly when avgspeed2minutes is NULL) or recordtimestamp
   outside D
-Template variables: params.lake_database, params.attempts_table, run_day() (the run's day,
-YYYY-MM-DD: pipelines.run_day), the attempt from XCom of find_attempt.
+- rejected_records: raw records of D's arrival hours quarantined by this run (reported, not a
+  reason to fail)
+Template variables: params.lake_database, params.attempts_table, params.rejects_attempts_table,
+run_day() (the run's day, YYYY-MM-DD: pipelines.run_day), the attempts from XCom of find_attempts.
 #}
 {%- set day = run_day() %}
-{%- set attempt = ti.xcom_pull(task_ids="find_attempt")["name"] %}
+{%- set attempts = ti.xcom_pull(task_ids="find_attempts") %}
+{%- set attempt = attempts["processed"]["name"] %}
 WITH day_rows AS (
   SELECT *
   FROM "{{ params.lake_database }}"."{{ params.attempts_table }}"
@@ -41,4 +44,10 @@ SELECT
       OR r.recordtimestamp IS NULL
       OR r.recordtimestamp < b.day_start
       OR r.recordtimestamp >= b.day_start + 86400
-  ) AS invalid_rows
+  ) AS invalid_rows,
+  (
+    SELECT count(*)
+    FROM "{{ params.lake_database }}"."{{ params.rejects_attempts_table }}"
+    WHERE year = '{{ day[0:4] }}' AND month = '{{ day[5:7] }}' AND day = '{{ day[8:10] }}'
+      AND attempt = '{{ attempts["rejects"]["name"] }}'
+  ) AS rejected_records

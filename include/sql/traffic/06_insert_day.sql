@@ -1,45 +1,22 @@
 {#
-Traffic ETL, step 2: compute day D's rows (spec section 1) into this try's own attempt
+Traffic ETL, step 6: compute day D's rows (spec section 1) into this try's own attempt
 partition of the attempts table (a retry writes a new one, never adds to an old one). INSERT
 INTO registers the partition in the Glue catalog. Trino SQL: identifiers in double quotes.
-Template variables: params.raw_database, params.raw_table (the crawler's table over traffic/,
-partitions partition_0..partition_3 = arrival year, month, day, hour), params.lake_database,
+Reads the good records (fragments/raw_records.sql) of the arrival hours where D's rows can be:
+D-1 23h (for the 10 minutes before D that the windows and previousspeed see), all of D, and
+D+1 00h..06h (records up to 6 h late).
+Template variables: params.raw_database, params.lines_table, params.lake_database,
 params.attempts_table, run_day() (the run's day, YYYY-MM-DD: pipelines.run_day),
 attempt_id() (pipelines.partitions); macros.ds_add (Airflow's).
-Reads only the arrival hours where D's rows can be: D-1 23h (for the 10 minutes before D that
-the windows and previousspeed see), all of D, and D+1 00h..06h (records up to 6 h late).
 #}
 {%- set day = run_day() %}
 {%- set before = macros.ds_add(day, -1) %}
 {%- set after = macros.ds_add(day, 1) %}
-{%- set raw = '"' ~ params.raw_database ~ '"."' ~ params.raw_table ~ '"' %}
-{%- set lane_columns %}
-    unieke_id, lve_nr, CAST(tijd_waarneming AS bigint) AS tijd_waarneming, defect, rekendata_bezettingsgraad,
-    verkeersintensiteit_klasse1, verkeersintensiteit_klasse2, verkeersintensiteit_klasse3,
-    verkeersintensiteit_klasse4, verkeersintensiteit_klasse5,
-    voertuigsnelheid_rekenkundig_klasse1, voertuigsnelheid_rekenkundig_klasse2, voertuigsnelheid_rekenkundig_klasse3,
-    voertuigsnelheid_rekenkundig_klasse4, voertuigsnelheid_rekenkundig_klasse5,
-    partition_0 || partition_1 || partition_2 || partition_3 AS arrival_hour
-{%- endset %}
 INSERT INTO "{{ params.lake_database }}"."{{ params.attempts_table }}"
 WITH bounds AS (
   SELECT CAST(to_unixtime(TIMESTAMP '{{ day }} 00:00:00') AS bigint) AS day_start
 ),
-arrived AS (
-  SELECT{{ lane_columns }}
-  FROM {{ raw }}
-  WHERE partition_0 = '{{ before[0:4] }}' AND partition_1 = '{{ before[5:7] }}' AND partition_2 = '{{ before[8:10] }}'
-    AND partition_3 = '23'
-  UNION ALL
-  SELECT{{ lane_columns }}
-  FROM {{ raw }}
-  WHERE partition_0 = '{{ day[0:4] }}' AND partition_1 = '{{ day[5:7] }}' AND partition_2 = '{{ day[8:10] }}'
-  UNION ALL
-  SELECT{{ lane_columns }}
-  FROM {{ raw }}
-  WHERE partition_0 = '{{ after[0:4] }}' AND partition_1 = '{{ after[5:7] }}' AND partition_2 = '{{ after[8:10] }}'
-    AND partition_3 <= '06'
-),
+{% include "traffic/fragments/raw_records.sql" %},
 valid AS (
   -- Faulty lanes, invalid occupancy and events outside [D - 10 min, D + 1) are dropped.
   SELECT
@@ -53,9 +30,10 @@ valid AS (
         voertuigsnelheid_rekenkundig_klasse3, voertuigsnelheid_rekenkundig_klasse4,
         voertuigsnelheid_rekenkundig_klasse5
     ) AS copy_number
-  FROM arrived AS a
+  FROM judged AS a
   CROSS JOIN bounds AS b
-  WHERE a.defect = 0
+  WHERE a.reason IS NULL
+    AND a.defect = 0
     AND a.rekendata_bezettingsgraad >= 0
     AND a.tijd_waarneming >= b.day_start - 600
     AND a.tijd_waarneming < b.day_start + 86400

@@ -1,0 +1,13 @@
+{#
+Traffic ETL, step 2: the quarantine, created once. Raw records the ETL cannot read as the spec's
+record (malformed JSON, a field missing, a value that is not an integer of the field's type) are
+kept here, verbatim, with the reason, in the partition of the day they arrived (arrival hours
+of D: every raw line is judged by exactly one day's run). Published like the processed table:
+each day's partition points at the checked attempt that wrote it.
+Template variables: params.lake_database, params.rejects_table, params.lake_bucket.
+#}
+CREATE EXTERNAL TABLE IF NOT EXISTS `{{ params.lake_database }}`.`{{ params.rejects_table }}` {% include "traffic/fragments/rejects_columns.sql" %}
+PARTITIONED BY (`year` string, `month` string, `day` string)
+STORED AS PARQUET
+LOCATION 's3://{{ params.lake_bucket }}/traffic/{{ params.rejects_table }}/'
+TBLPROPERTIES ('parquet.compression' = 'SNAPPY')

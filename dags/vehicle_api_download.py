@@ -12,8 +12,12 @@ a manual run at a date, or the `date` param), per endpoint of the vehicle API (`
 3. **download_pages**: one mapped `LambdaInvokeFunctionOperator` per batch, in the
    `vehicle_api` pool that bounds concurrency against the API. Keys are deterministic
    (`vehicle_api/<endpoint>/creation_date=D/page-NNNNN.jsonl`): a retry overwrites.
-4. **check_complete**: records written must equal `total_records`, with every page present;
-   otherwise the run fails naming the missing pages.
+4. **check_complete**: records written plus records rejected must equal `total_records`, with
+   every page confirmed by a finished download; otherwise the run fails naming the missing
+   pages (and which of them a failed batch had written anyway). Rejected records (a field
+   missing or of another JSON type, a creation date outside the day) are not in the raw
+   partition but in `vehicle_api/_quarantine/<endpoint>/creation_date=D/`, with the reason;
+   their count is logged and carried in the asset event.
 5. **publish**: pages not part of the checked download are deleted, the day's completion
    manifest is written (`vehicle_api/_manifests/<endpoint>/creation_date=D.json`, which
    processing requires), then one asset event per endpoint with `{"date", "records", "pages"}`
@@ -26,6 +30,7 @@ reads them from Secrets Manager.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
@@ -43,9 +48,10 @@ from pipelines.vehicle_api.download import (
     first_page_event,
     remaining_page_events,
 )
-from pipelines.vehicle_api.layout import day_prefix
-from pipelines.vehicle_api.manifests import manifest, manifest_key, stale_pages
+from pipelines.vehicle_api.layout import day_prefix, page_number, quarantine_prefix
+from pipelines.vehicle_api.manifests import manifest, manifest_key, stale_pages, stale_quarantine
 
+log = logging.getLogger(__name__)
 LAMBDA_CLIENT_CONFIG = {"read_timeout": DOWNLOADER_TIMEOUT_SECONDS + 60, "retries": {"max_attempts": 1}}
 
 with DAG(
@@ -87,12 +93,24 @@ with DAG(
 
             # all_done: runs after failed downloads too, to name the missing pages.
             @task(trigger_rule="all_done", multiple_outputs=False)
-            def check_complete(first: str, rest: list[str]) -> dict:
-                return completeness(
-                    json.loads(first), [json.loads(answer) for answer in rest or []], SETTINGS.vehicle_api_page_size
+            def check_complete(first: str, rest: list[str], day: str, endpoint: str = endpoint) -> dict:
+                in_s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).list_keys(
+                    SETTINGS.raw_bucket, prefix=day_prefix(endpoint, day)
                 )
+                summary = completeness(
+                    json.loads(first),
+                    [json.loads(answer) for answer in rest or []],
+                    SETTINGS.vehicle_api_page_size,
+                    pages_in_s3={page_number(key) for key in in_s3 or []},
+                )
+                if summary["rejected"]:
+                    log.warning(
+                        "%s %s: %d records rejected, kept in s3://%s/%s",
+                        endpoint, day, summary["rejected"], SETTINGS.raw_bucket, quarantine_prefix(endpoint, day),
+                    )  # fmt: skip
+                return summary
 
-            checked = check_complete(first_page.output, download_pages.output)
+            checked = check_complete(first_page.output, download_pages.output, RUN_DAY)
 
             @task(outlets=[asset], multiple_outputs=False)
             def publish(summary: dict, dag_run=None, outlet_events=None, asset=asset) -> dict:  # noqa: ANN001 - Airflow context
@@ -101,6 +119,8 @@ with DAG(
                 s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id)
                 prefix = day_prefix(summary["endpoint"], summary["date"])
                 stale = stale_pages(summary, s3.list_keys(SETTINGS.raw_bucket, prefix=prefix) or [])
+                quarantined = quarantine_prefix(summary["endpoint"], summary["date"])
+                stale += stale_quarantine(summary, s3.list_keys(SETTINGS.raw_bucket, prefix=quarantined) or [])
                 if stale:
                     s3.delete_objects(SETTINGS.raw_bucket, stale)
                 key = manifest_key(summary["endpoint"], summary["date"])

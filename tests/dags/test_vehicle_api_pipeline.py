@@ -19,12 +19,14 @@ from tests.athena_client import athena_rows
 
 DAY = "2026-02-10"
 FAILING_DAY = "2026-02-20"
+BAD_RECORD_DAY = "2026-02-25"
 VOLUME = Volume(vehicles_per_day=(25, 35), readings_per_vehicle=(6, 14))
 # Transient trouble the pipeline must absorb: a 503 on one page, tokens revoked every 7 requests,
 # and a page that never works on FAILING_DAY.
 FAULTS = (
     Fault("error", endpoint="sensor-data", page=2, date=DAY, status=503, times=1),
     Fault("error", endpoint="sensor-data", page=3, date=FAILING_DAY, status=500),
+    Fault("malformed", endpoint="sensor-data", page=2, date=BAD_RECORD_DAY, mode="bad_record"),
 )
 
 
@@ -82,6 +84,7 @@ def test_download_writes_every_page_of_both_endpoints_and_publishes_the_day(down
         "endpoint": "sensor-data",
         "date": DAY,
         "records": len(api.expected_records("sensor-data", DAY)),
+        "rejected": 0,
         "pages": -(-len(api.expected_records("sensor-data", DAY)) // SETTINGS.vehicle_api_page_size),
     }
 
@@ -103,8 +106,40 @@ def test_a_page_that_keeps_failing_fails_the_day_names_it_and_publishes_nothing(
     assert "vehicle_api_raw_sensor_data" not in asset_events(FAILING_DAY)
     log = capsys.readouterr()
     assert f"sensor-data {FAILING_DAY} page 3 failed" in log.out + log.err
-    # Page 3 fails its whole batch (pages 2-3 of 7 at 3 mapped tasks): neither counts as written.
-    assert f"sensor-data {FAILING_DAY}: 2 of 7 pages missing: 2-3" in log.out + log.err
+    # Page 3 fails its whole batch (pages 2-3 of 7 at 3 mapped tasks): neither is confirmed, and
+    # the check says that page 2 is in S3 all the same.
+    assert (
+        f"sensor-data {FAILING_DAY}: 2 of 7 pages missing: 2-3; 1 not in S3: 3; "
+        "1 written by a download that then failed: 2"
+    ) in log.out + log.err
+
+
+def test_a_bad_record_is_quarantined_and_its_day_published_and_processed_without_it(api, dagbag, local_aws):
+    download = run(dagbag, "vehicle_api_download", {"date": BAD_RECORD_DAY})
+    assert download.state == DagRunState.SUCCESS
+    records = api.expected_records("sensor-data", BAD_RECORD_DAY)
+    bad = records[SETTINGS.vehicle_api_page_size]  # the first record of page 2, sent with vehicle_id 12345
+    event = asset_events(BAD_RECORD_DAY)["vehicle_api_raw_sensor_data"]
+    assert (event["records"], event["rejected"]) == (len(records) - 1, 1)
+    raw = [r for lines in raw_objects(local_aws, "sensor-data", BAD_RECORD_DAY).values() for r in lines]
+    assert raw == [r for r in records if r is not bad]
+    quarantined = raw_objects(local_aws, "_quarantine/sensor-data", BAD_RECORD_DAY)
+    assert list(quarantined.values()) == [
+        [
+            {
+                "page": 2,
+                "index": 0,
+                "reason": "record has vehicle_id=12345 of the wrong type",
+                "record": bad | {"vehicle_id": 12345},
+            }
+        ]
+    ]
+
+    processing = run(dagbag, "vehicle_api_processing", {"dates": [BAD_RECORD_DAY]})
+
+    assert processing.state == DagRunState.SUCCESS
+    checked = processing.get_task_instance("check_results").xcom_pull(task_ids="check_results")
+    assert checked["raw_measurements"] == len(records) - 1
 
 
 def test_processing_refuses_a_day_whose_download_is_incomplete_naming_it(api, dagbag, local_aws, capsys):

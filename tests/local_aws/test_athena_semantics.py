@@ -28,6 +28,13 @@ def values(aws, sql: str) -> list[list[str | None]]:
 
 # (Trino SQL, the single row Trino returns)
 SCALARS = [
+    # JSON functions answer NULL for text that is not JSON; json_extract_scalar also for an object.
+    (
+        "SELECT json_extract_scalar('{bad', '$.a'), json_extract_scalar('{\"a\": {\"b\": 1}}', '$.a'), "
+        "json_extract_scalar('{\"a\": 1.5}', '$.a'), json_extract_scalar('{\"a\": \"x\"}', '$.a'), "
+        "try(json_parse('{bad')), json_extract('[1', '$[0]')",
+        [None, None, "1.5", "x", None, None],
+    ),
     # Integer division truncates towards zero; decimals and doubles divide exactly.
     ("SELECT 7 / 2, -7 / 2, 7 / 2.0, CAST(7 AS double) / 2, 5 % -3, -5 % 3", ["3", "-3", "3.5", "3.5", "2", "-2"]),
     ("SELECT CAST(7 AS bigint) / CAST(2 AS bigint), avg(x) FROM (VALUES 1, 2) AS t(x)", ["3", "1.5"]),

@@ -96,10 +96,16 @@ def test_handler_writes_each_page_as_json_lines_at_its_key(local_aws, api, secre
         "endpoint": "sensor-data",
         "date": DAY,
         "pages": [
-            {"page": n, "key": f"{prefix}/sensor-data/creation_date={DAY}/page-{n:05d}.jsonl", "records": page_size}
+            {
+                "page": n,
+                "key": f"{prefix}/sensor-data/creation_date={DAY}/page-{n:05d}.jsonl",
+                "records": page_size,
+                "rejected": 0,
+            }
             for n in events[0]["pages"]
         ],
         "records": page_size * len(events[0]["pages"]),
+        "rejected": 0,
         "total_records": total,
     }
     # Tokens were revoked every third page: the handler refreshed them and went on.
@@ -111,6 +117,51 @@ def test_handler_writes_each_page_as_json_lines_at_its_key(local_aws, api, secre
     again = handler.handler(events[0], None)
     assert again == results[0]
     assert objects(local_aws, prefix) == expected
+
+
+def test_a_bad_record_is_quarantined_with_its_reason_and_the_rest_of_its_page_written(local_aws):
+    handler = load_handler()
+    prefix = f"tests/{uuid.uuid4().hex[:8]}"
+    faults = (Fault("malformed", endpoint="vehicles", page=2, mode="bad_record"),)
+    config = ApiConfig(client_secret=SECRET_VALUE, volume=SMALL, faults=faults)
+    with SampleVehicleApi(config) as server:
+        client = VehicleApiClient(server.url, "local-client", SECRET_VALUE, sleep=lambda seconds: None)
+        request = handler.parse_event(
+            {
+                "endpoint": "vehicles",
+                "date": DAY,
+                "pages": [1, 2],
+                "page_size": 10,
+                "bucket": SETTINGS.raw_bucket,
+                "prefix": prefix,
+            }
+        )
+        result = handler.download(request, client, local_aws.client("s3"))
+        records = server.expected_records("vehicles", DAY)
+
+    assert (result["records"], result["rejected"]) == (19, 1)
+    assert [(p["records"], p["rejected"]) for p in result["pages"]] == [(10, 0), (9, 1)]
+    found = objects(local_aws, prefix)
+    page_2 = f"{prefix}/vehicles/creation_date={DAY}/page-00002.jsonl"
+    assert found[page_2] == records[11:20]  # the page without its bad first record
+    assert found[f"{prefix}/_quarantine/vehicles/creation_date={DAY}/page-00002.jsonl"] == [
+        {
+            "page": 2,
+            "index": 0,
+            "reason": "record has vehicle_id=12345 of the wrong type",
+            "record": records[10] | {"vehicle_id": 12345},
+        }
+    ]
+    assert len(found) == 3
+
+    # The API is repaired and the page downloaded again: its quarantine object goes.
+    with SampleVehicleApi(dataclasses.replace(config, faults=())) as server:
+        client = VehicleApiClient(server.url, "local-client", SECRET_VALUE, sleep=lambda seconds: None)
+        again = handler.download(request, client, local_aws.client("s3"))
+    assert (again["records"], again["rejected"]) == (20, 0)
+    assert sorted(objects(local_aws, prefix)) == [
+        f"{prefix}/vehicles/creation_date={DAY}/page-0000{n}.jsonl" for n in (1, 2)
+    ]
 
 
 def test_download_names_the_page_that_keeps_failing_and_keeps_the_pages_before_it(local_aws, api):

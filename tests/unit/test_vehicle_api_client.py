@@ -6,6 +6,7 @@ import json
 import math
 import socket
 import time
+from datetime import date
 
 import pytest
 
@@ -19,9 +20,11 @@ from pipelines.vehicle_api.client import (
     VehicleApiRequestError,
     VehicleApiUnavailableError,
     page_problem,
+    record_problem,
 )
 
 DAY = "2026-01-01"
+DAY_DATE = date(2026, 1, 1)
 SMALL = Volume(vehicles_per_day=(30, 40), readings_per_vehicle=(5, 12))
 
 
@@ -206,7 +209,6 @@ def test_connection_refused_gives_up_after_the_attempts():
     [
         ("bad_json", "the answer is not valid JSON"),
         ("missing_field", "malformed page: total_records is None, not a non-negative integer"),
-        ("bad_record", "malformed page: record 0 has vehicle_id=12345 of the wrong type"),
         ("short_page", "malformed page: holds 9 records, expected 10 (a partial page)"),
         ("wrong_page", "malformed page: answered page 3 instead of 2"),
     ],
@@ -224,6 +226,19 @@ def test_malformed_page_is_an_error_naming_endpoint_day_and_page(mode, problem):
     assert len(api.requests_to("/v1/sensor-data")) == 2  # not retried
 
 
+def test_a_bad_record_is_returned_apart_with_its_reason_and_the_page_is_kept():
+    api = serve(faults=(Fault("malformed", endpoint="sensor-data", page=2, mode="bad_record"),))
+    try:
+        with client_for(api) as client:
+            page = client.get_page("sensor-data", DAY, 2, 10)
+    finally:
+        api.stop()
+    assert len(page.records) == 9
+    assert [(r["index"], r["reason"]) for r in page.rejected] == [(0, "record has vehicle_id=12345 of the wrong type")]
+    assert page.rejected[0]["record"]["vehicle_id"] == 12345  # kept exactly as the API sent it
+    assert len(api.requests_to("/v1/sensor-data")) == 1  # not retried
+
+
 def good_page(endpoint="vehicles", records=None) -> dict:
     records = records if records is not None else expected_records(endpoint, DAY, volume=SMALL)[:3]
     return {"page": 1, "pageSize": 3, "total_pages": 2, "total_records": 5, "data": records}
@@ -236,20 +251,37 @@ def good_page(endpoint="vehicles", records=None) -> dict:
         (lambda b: b.update(pageSize=4), "answered pageSize 4 instead of 3"),
         (lambda b: b.update(page=True), "page is True, not a non-negative integer"),
         (lambda b: b.update(data={}), "data is dict, not a list"),
-        (lambda b: b["data"][1].pop("vehicle_type"), "record 1 has no vehicle_type"),
-        (lambda b: b["data"][2].update(vehicle_id=""), "record 2 has an empty vehicle_id"),
-        (
-            lambda b: b["data"][0].update(creation_date="2026-01-02T00:00:00Z"),
-            "outside [2026-01-01T00:00:00Z, 2026-01-02T00:00:00Z)",
-        ),
-        (lambda b: b["data"][0].update(creation_date="soon"), "record 0 has creation_date='soon', not ISO-8601"),
     ],
 )
 def test_page_validation_names_what_is_wrong(change, problem):
     body = json.loads(json.dumps(good_page()))
-    assert page_problem(body, "vehicles", 1, 3, __import__("datetime").date(2026, 1, 1)) is None
+    assert page_problem(body, "vehicles", 1, 3, DAY_DATE) is None
     change(body)
-    assert problem in page_problem(body, "vehicles", 1, 3, __import__("datetime").date(2026, 1, 1))
+    assert problem in page_problem(body, "vehicles", 1, 3, DAY_DATE)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda r: r.pop("vehicle_type"), "has no vehicle_type"),
+        (lambda r: r.update(vehicle_id=""), "has an empty vehicle_id"),
+        (
+            lambda r: r.update(creation_date="2026-01-02T00:00:00Z"),
+            "outside [2026-01-01T00:00:00Z, 2026-01-02T00:00:00Z)",
+        ),
+        (lambda r: r.update(creation_date="soon"), "has creation_date='soon', not ISO-8601"),
+    ],
+)
+def test_record_validation_names_what_is_wrong_without_echoing_hostile_values(change, problem):
+    record = expected_records("vehicles", DAY, volume=SMALL)[0]
+    assert record_problem(record, "vehicles", DAY_DATE) is None
+    change(record)
+    assert problem in record_problem(record, "vehicles", DAY_DATE)
+
+
+def test_a_hostile_value_is_named_in_a_few_characters_not_echoed():
+    record = expected_records("vehicles", DAY, volume=SMALL)[0] | {"vehicle_name": ["x" * 100_000]}
+    assert record_problem(record, "vehicles", DAY_DATE) == f"has vehicle_name=['{'x' * 55}... of the wrong type"
 
 
 @pytest.mark.parametrize(
@@ -261,14 +293,13 @@ def test_page_validation_names_what_is_wrong(change, problem):
         ("sensor_value", "7.5", False),
         ("timestamp", 1767225600000.0, False),
         ("timestamp", True, False),
+        ("timestamp", 2**63, False),
     ],
 )
 def test_sensor_record_types(field, value, ok):
-    from datetime import date
-
-    records = expected_records("sensor-data", DAY, volume=SMALL)[:3]
-    records[0][field] = value
-    problem = page_problem(good_page("sensor-data", records), "sensor-data", 1, 3, date(2026, 1, 1))
+    record = expected_records("sensor-data", DAY, volume=SMALL)[0]
+    record[field] = value
+    problem = record_problem(record, "sensor-data", date(2026, 1, 1))
     assert (problem is None) == ok, problem
 
 

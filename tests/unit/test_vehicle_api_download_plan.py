@@ -8,12 +8,19 @@ from pipelines.vehicle_api.download import IncompleteDownloadError, completeness
 SETTINGS = dataclasses.replace(load({}), vehicle_api_page_size=100, vehicle_api_max_tasks=3)
 
 
-def answer(pages: list[int], total: int, per_page: int = 100) -> dict:
+def answer(pages: list[int], total: int, per_page: int = 100, rejected: int = 0) -> dict:
+    """The Lambda's answer for ``pages``; the first page holds ``rejected`` of its records as rejects."""
+    items = []
+    for p in pages:
+        on_page = min(per_page, total - (p - 1) * per_page)
+        bad = rejected if p == 1 else 0
+        items.append({"page": p, "key": f"k{p}", "records": on_page - bad, "rejected": bad})
     return {
         "endpoint": "sensor-data",
         "date": "2026-03-01",
-        "pages": [{"page": p, "key": f"k{p}", "records": min(per_page, total - (p - 1) * per_page)} for p in pages],
-        "records": 0,
+        "pages": items,
+        "records": sum(i["records"] for i in items),
+        "rejected": rejected,
         "total_records": total,
     }
 
@@ -37,8 +44,15 @@ def test_complete_download_summarises_the_day():
         "endpoint": "sensor-data",
         "date": "2026-03-01",
         "records": 250,
+        "rejected": 0,
         "pages": 3,
     }
+
+
+def test_rejected_records_count_towards_the_total_and_are_reported():
+    first = answer([1], 250, rejected=7)
+    summary = completeness(first, [answer([2], 250), answer([3], 250)], 100)
+    assert (summary["records"], summary["rejected"]) == (243, 7)
 
 
 def test_zero_records_is_a_complete_day():
@@ -48,12 +62,20 @@ def test_zero_records_is_a_complete_day():
 def test_missing_pages_are_named_as_ranges():
     first = answer([1], 1000)
     rest = [answer([2, 3], 1000), answer([7], 1000)]
-    with pytest.raises(IncompleteDownloadError, match=r"6 of 10 pages missing: 4-6, 8-10"):
+    with pytest.raises(IncompleteDownloadError, match=r"6 of 10 pages missing: 4-6, 8-10; 6 not in S3: 4-6, 8-10$"):
         completeness(first, rest, 100)
+
+
+def test_pages_a_failed_batch_wrote_before_failing_are_reported_as_such():
+    """A batch of pages 2-10 fails at page 6: 2-5 are in S3, but no answer confirms them."""
+    first = answer([1], 1000)
+    message = r"9 of 10 pages missing: 2-10; 5 not in S3: 6-10; 4 written by a download that then failed: 2-5$"
+    with pytest.raises(IncompleteDownloadError, match=message):
+        completeness(first, [], 100, pages_in_s3={1, 2, 3, 4, 5})
 
 
 def test_records_short_of_the_api_total_fail():
     first = answer([1], 150)
-    short = {**answer([2], 150), "pages": [{"page": 2, "key": "k2", "records": 49}]}
-    with pytest.raises(IncompleteDownloadError, match="149 records written, the API reported 150"):
+    short = {**answer([2], 150), "pages": [{"page": 2, "key": "k2", "records": 49, "rejected": 0}]}
+    with pytest.raises(IncompleteDownloadError, match="149 records written and 0 rejected, the API reported 150"):
         completeness(first, [short], 100)

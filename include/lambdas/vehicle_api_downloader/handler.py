@@ -1,10 +1,13 @@
 """Downloader Lambda: fetch vehicle API pages and write each one to S3 as JSON lines.
 
 Event: ``{"endpoint", "date": "YYYY-MM-DD", "pages": [n, ...], "page_size", "bucket", "prefix"?}``.
-Each page goes to ``<prefix>/<endpoint>/creation_date=<date>/page-NNNNN.jsonl`` (the API's
-records, one JSON object per line), so a retry overwrites what an earlier attempt wrote.
-Returns ``{"endpoint", "date", "pages": [{"page", "key", "records"}], "records", "total_records"}``
-where ``total_records`` is the day's total as the API reported it.
+Each page's good records go to ``<prefix>/<endpoint>/creation_date=<date>/page-NNNNN.jsonl``
+(the API's records, one JSON object per line, unchanged), so a retry overwrites what an earlier
+attempt wrote. Its rejected records (a field missing, of another JSON type, a creation date
+outside the day) go, with the reason, to the same name under ``<prefix>/_quarantine/``; a page
+without any removes that object (an earlier try may have written one).
+Returns ``{"endpoint", "date", "pages": [{"page", "key", "records", "rejected"}], "records",
+"rejected", "total_records"}`` where ``total_records`` is the day's total as the API reported it.
 
 The API's base URL and credentials come from the Secrets Manager secret named by the
 function's ``VEHICLE_API_SECRET`` variable: never from the event, never logged. The
@@ -24,7 +27,7 @@ import boto3
 
 from pipelines.vehicle_api.client import ApiCredentials, VehicleApiClient, VehicleApiError
 from pipelines.vehicle_api.contract import check_endpoint, check_page, parse_day
-from pipelines.vehicle_api.layout import DEFAULT_PREFIX, page_key
+from pipelines.vehicle_api.layout import DEFAULT_PREFIX, page_key, quarantine_key
 
 SECRET_ENV = "VEHICLE_API_SECRET"
 MAX_PAGES_PER_EVENT = 10_000
@@ -99,16 +102,27 @@ def download(request: DownloadRequest, client: VehicleApiClient, s3: Any) -> dic
         s3.put_object(
             Bucket=request.bucket, Key=key, Body=to_json_lines(fetched.records), ContentType="application/x-ndjson"
         )
+        quarantine = quarantine_key(request.endpoint, request.date, page, request.prefix)
+        if fetched.rejected:
+            rejects = [{"page": page, **reject} for reject in fetched.rejected]
+            s3.put_object(
+                Bucket=request.bucket, Key=quarantine, Body=to_json_lines(rejects), ContentType="application/x-ndjson"
+            )
+            for reject in fetched.rejected:
+                log.warning("%s %s page %d: rejected %s", request.endpoint, request.date, page, reject["reason"])
+        else:
+            s3.delete_object(Bucket=request.bucket, Key=quarantine)
         log.info(
-            "%s %s page %d: %d records -> s3://%s/%s",
+            "%s %s page %d: %d records -> s3://%s/%s, %d rejected",
             request.endpoint,
             request.date,
             page,
             len(fetched.records),
             request.bucket,
             key,
+            len(fetched.rejected),
         )
-        written.append({"page": page, "key": key, "records": len(fetched.records)})
+        written.append({"page": page, "key": key, "records": len(fetched.records), "rejected": len(fetched.rejected)})
         totals.add(fetched.info.total_records)
     if len(totals) > 1:
         raise PageDownloadError(
@@ -119,6 +133,7 @@ def download(request: DownloadRequest, client: VehicleApiClient, s3: Any) -> dic
         "date": request.date,
         "pages": written,
         "records": sum(item["records"] for item in written),
+        "rejected": sum(item["rejected"] for item in written),
         "total_records": totals.pop(),
     }
 

@@ -232,13 +232,17 @@ def _trino_functions(node: exp.Expression) -> exp.Expression:
         return exp.If(this=in_range, true=node.copy())
     if isinstance(node, exp.JSONExtractScalar | exp.JSONExtract):
         # Trino: NULL for text that is not JSON (DuckDB raises), and json_extract_scalar is NULL
-        # for an object or array (DuckDB returns its text).
-        readable = exp.Anonymous(this="json_valid", expressions=[node.this.copy()])
-        if isinstance(node, exp.JSONExtractScalar):
-            kind = exp.Anonymous(this="json_type", expressions=[node.this.copy(), node.expression.copy()])
-            scalar = exp.Not(this=kind.isin(exp.Literal.string("OBJECT"), exp.Literal.string("ARRAY")))
-            readable = exp.and_(readable, scalar)
-        return exp.If(this=readable, true=node.copy())
+        # for an object or array (DuckDB returns its text). The document is parsed once per call:
+        # the value is extracted, then judged and unquoted (DuckDB shares the repeated subexpression).
+        value = exp.Anonymous(
+            this="TRY", expressions=[exp.JSONExtract(this=node.this.copy(), expression=node.expression.copy())]
+        )
+        if isinstance(node, exp.JSONExtract):
+            return value
+        kind = exp.Anonymous(this="json_type", expressions=[value.copy()])
+        scalar = exp.Not(this=kind.isin(exp.Literal.string("OBJECT"), exp.Literal.string("ARRAY")))
+        text = exp.Anonymous(this="json_extract_string", expressions=[value, exp.Literal.string("$")])
+        return exp.If(this=scalar, true=text)
     if isinstance(node, exp.Format):  # Trino format() is Java's printf-style, DuckDB's format() is fmt's {}
         return exp.Anonymous(this="printf", expressions=[node.this, *node.expressions])
     if isinstance(node, exp.Anonymous) and node.name.lower() == "at_timezone" and len(node.expressions) == 2:

@@ -8,8 +8,10 @@ Behaviour:
 - 429 waits the ``Retry-After`` seconds (capped at ``max_retry_after``) and tries again, up to
   ``max_rate_limited`` times per request; these waits do not use up ``max_attempts``.
 - Other 4xx answers are errors at once. Parameters are checked before any request, and every
-  page is checked whole (shape, types, page echo, record count, record fields, creation dates
-  in the requested day): a bad page raises ``MalformedPageError`` naming endpoint, day and page.
+  page is checked whole (shape, types, page echo, record count): a bad page raises
+  ``MalformedPageError`` naming endpoint, day and page. Each record is then checked on its own
+  (fields, JSON types, creation date in the requested day): a bad record is not an error of the
+  page but a reject, returned apart with the reason so that the caller keeps it.
 
 Depends only on the standard library and ``requests``: the downloader Lambda ships this module.
 """
@@ -108,7 +110,8 @@ class PageInfo:
 class Page:
     page: int
     info: PageInfo
-    records: list[dict[str, Any]]
+    records: list[dict[str, Any]]  # the good records, in the API's order
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # {"index", "reason", "record"}
 
 
 def _iso(moment: datetime) -> str:
@@ -129,35 +132,50 @@ def _type_ok(value: object, allowed: tuple[type | None, ...]) -> bool:
     return any(kind is not None and isinstance(value, kind) for kind in allowed)
 
 
-def _record_problem(
-    record: object, fields: dict[str, tuple[type | None, ...]], start: datetime, end: datetime
-) -> str | None:
+BIGINT = range(-(2**63), 2**63)
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a hostile value is named, not echoed whole."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def record_problem(record: object, endpoint: str, day: date) -> str | None:
+    """Why ``record`` is not a record of ``endpoint`` created on ``day``, or None when it is.
+    A value of another JSON type is a problem even where a cast would succeed: nothing is
+    rounded or converted into another value."""
+    fields = RECORD_FIELDS[endpoint]
+    start, end = day_bounds(day)
     if not isinstance(record, dict):
         return f"is a {type(record).__name__}, not an object"
     for name, allowed in fields.items():
         if name not in record:
             return f"has no {name}"
         if not _type_ok(record[name], allowed):
-            return f"has {name}={record[name]!r} of the wrong type"
+            return f"has {name}={_shown(record[name])} of the wrong type"
     if not record["vehicle_id"]:
         return "has an empty vehicle_id"
+    if "timestamp" in fields and record["timestamp"] not in BIGINT:
+        return f"has timestamp={_shown(record['timestamp'])} beyond a bigint"
     try:
         created = datetime.fromisoformat(record["creation_date"])
     except ValueError:
-        return f"has creation_date={record['creation_date']!r}, not ISO-8601"
+        return f"has creation_date={_shown(record['creation_date'])}, not ISO-8601"
     created = created.replace(tzinfo=UTC) if created.tzinfo is None else created
     if not start <= created < end:
-        return f"has creation_date={record['creation_date']!r} outside [{_iso(start)}, {_iso(end)})"
+        return f"has creation_date={_shown(record['creation_date'])} outside [{_iso(start)}, {_iso(end)})"
     return None
 
 
 def page_problem(body: object, endpoint: str, page: int, page_size: int, day: date) -> str | None:
-    """Why ``body`` is not exactly the requested page, or None when it is."""
+    """Why ``body`` is not exactly the requested page, or None when it is (its records are
+    judged one by one: ``record_problem``)."""
     if not isinstance(body, dict):
         return f"body is a {type(body).__name__}, not an object"
     for name in ("page", "pageSize", "total_pages", "total_records"):
         if not _is_int(body.get(name)) or body[name] < 0:
-            return f"{name} is {body.get(name)!r}, not a non-negative integer"
+            return f"{name} is {_shown(body.get(name))}, not a non-negative integer"
     if not isinstance(body.get("data"), list):
         return f"data is {type(body.get('data')).__name__}, not a list"
     if body["page"] != page:
@@ -174,12 +192,6 @@ def page_problem(body: object, endpoint: str, page: int, page_size: int, day: da
     )
     if len(body["data"]) != expected:
         return f"holds {len(body['data'])} records, expected {expected} (a partial page)"
-    start, end = day_bounds(day)
-    fields = RECORD_FIELDS[endpoint]
-    for index, record in enumerate(body["data"]):
-        problem = _record_problem(record, fields, start, end)
-        if problem:
-            return f"record {index} {problem}"
     return None
 
 
@@ -235,7 +247,7 @@ class VehicleApiClient:
         return self.get_page(endpoint, day, 1, page_size).info
 
     def fetch_page(self, endpoint: str, day: date | str, page: int, page_size: int) -> list[dict[str, Any]]:
-        """The records of one page, exactly as the API sent them, after validating the whole page."""
+        """The good records of one page, exactly as the API sent them, after validating the page."""
         return self.get_page(endpoint, day, page, page_size).records
 
     def get_page(self, endpoint: str, day: date | str, page: int, page_size: int) -> Page:
@@ -260,10 +272,17 @@ class VehicleApiClient:
         if problem:
             raise MalformedPageError(f"{context}: malformed page: {problem}")
         info = PageInfo(body["total_pages"], body["total_records"], page_size)
-        return Page(page, info, body["data"])
+        good, rejected = [], []
+        for index, record in enumerate(body["data"]):
+            problem = record_problem(record, endpoint, day)
+            if problem:
+                rejected.append({"index": index, "reason": f"record {problem}", "record": record})
+            else:
+                good.append(record)
+        return Page(page, info, good, rejected)
 
     def fetch_day(self, endpoint: str, day: date | str, page_size: int) -> list[dict[str, Any]]:
-        """Every record of ``day``, page by page; fails if the totals change meanwhile."""
+        """Every good record of ``day``, page by page; fails if the totals change meanwhile."""
         first = self.get_page(endpoint, day, 1, page_size)
         records = list(first.records)
         for page in range(2, first.info.total_pages + 1):

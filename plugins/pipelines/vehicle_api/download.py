@@ -57,30 +57,42 @@ def remaining_page_events(first: dict[str, Any], settings: Settings) -> list[dic
     return remaining
 
 
-def completeness(first: dict[str, Any], rest: list[dict[str, Any]], page_size: int) -> dict[str, Any]:
-    """Check that every page 1..N was written once and the records add up to the API's total.
+def completeness(
+    first: dict[str, Any], rest: list[dict[str, Any]], page_size: int, pages_in_s3: set[int] | None = None
+) -> dict[str, Any]:
+    """Check that every page 1..N was written once and the records written plus those rejected
+    (kept in the quarantine) add up to the API's total.
 
-    ``first`` and ``rest`` are the Lambda's answers (a failed download has no answer).
-    Returns the asset event's extra ``{"endpoint", "date", "records", "pages"}``; raises
-    naming the missing pages otherwise.
+    ``first`` and ``rest`` are the Lambda's answers (a failed download has no answer, though it
+    may have written some of its pages: ``pages_in_s3`` are the page numbers found in S3).
+    Returns the asset event's extra ``{"endpoint", "date", "records", "rejected", "pages"}``;
+    raises naming the missing pages otherwise.
     """
     endpoint, day, expected = first["endpoint"], first["date"], first["total_records"]
-    written: dict[int, int] = {}
+    written: dict[int, tuple[int, int]] = {}
     for answer in [first, *rest]:
         for item in answer["pages"]:
             if item["page"] in written:
                 raise IncompleteDownloadError(f"{endpoint} {day}: page {item['page']} was written twice")
-            written[item["page"]] = item["records"]
+            written[item["page"]] = (item["records"], item["rejected"])
     wanted = set(range(1, max(1, total_pages(expected, page_size)) + 1))
     missing = sorted(wanted - set(written))
     if missing:
+        unconfirmed = sorted(set(missing) & (pages_in_s3 or set()))
+        absent = sorted(set(missing) - set(unconfirmed))
+        detail = f"; {len(absent)} not in S3: {_ranges(absent)}" if absent else "; none absent from S3"
+        if unconfirmed:
+            detail += f"; {len(unconfirmed)} written by a download that then failed: {_ranges(unconfirmed)}"
         raise IncompleteDownloadError(
-            f"{endpoint} {day}: {len(missing)} of {len(wanted)} pages missing: {_ranges(missing)}"
+            f"{endpoint} {day}: {len(missing)} of {len(wanted)} pages missing: {_ranges(missing)}{detail}"
         )
-    records = sum(written.values())
-    if records != expected:
-        raise IncompleteDownloadError(f"{endpoint} {day}: {records} records written, the API reported {expected}")
-    return {"endpoint": endpoint, "date": day, "records": records, "pages": len(written)}
+    records = sum(good for good, _ in written.values())
+    rejected = sum(bad for _, bad in written.values())
+    if records + rejected != expected:
+        raise IncompleteDownloadError(
+            f"{endpoint} {day}: {records} records written and {rejected} rejected, the API reported {expected}"
+        )
+    return {"endpoint": endpoint, "date": day, "records": records, "rejected": rejected, "pages": len(written)}
 
 
 def _ranges(pages: list[int]) -> str:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pipelines.vehicle_api.layout import DEFAULT_PREFIX, page_key
+from pipelines.vehicle_api.layout import DEFAULT_PREFIX, page_key, page_number
 
 ENDPOINTS = ("vehicles", "sensor-data")
 
@@ -40,6 +40,12 @@ def stale_pages(summary: dict[str, Any], keys_in_partition: Iterable[str]) -> li
     """Keys in the day's partition that the complete download did not write (an earlier, larger
     download's last pages): readers of the partition must not count them."""
     return sorted(set(keys_in_partition) - set(_page_keys(summary)))
+
+
+def stale_quarantine(summary: dict[str, Any], quarantine_keys: Iterable[str]) -> list[str]:
+    """Quarantine objects of pages beyond the checked download (its own pages' objects were
+    rewritten or removed by the downloads that wrote those pages)."""
+    return sorted(key for key in quarantine_keys if page_number(key) > summary["pages"])
 
 
 def complete_days(

@@ -8,12 +8,19 @@ date (`airflow dags test vehicle_api_processing 2020-07-14`). Only days whose do
 complete for both endpoints (their completion manifests exist) are processed: a day asked for
 by hand that is not fails the run naming it; one from an event waits for the other endpoint.
 
+A run first takes the writer lock of the three tables (**acquire_writer_lock**, an S3 lease:
+`pipelines.writer_lock`), so runs started by the scheduler, by hand or by a backfill never
+interleave; a waiting run holds no worker slot.
+
 Athena statements from `include/sql/vehicle_api/`, one per file and one task each, in order:
-raw JSON tables and their day partitions; `vehicles` (new ids only); `sensor_data` (rows not
-yet present, partitioned by `days` and `vehicle_type`); the `measurement_intervals` analysis
-of seed 001, whose partitions for the processed dates are deleted and written anew. Finally
-`check_results` queries the tables and fails on missing, duplicate or absent results, or raw
-record counts other than the manifests'.
+raw JSON tables and their day partitions; then per table its DDL, its attempts table's DDL and
+the INSERT of this try's attempt (`pipelines.partitions`): `vehicles` (the published ids plus
+the new ones), the `sensor_data` partitions (`days`, `vehicle_type`) the new measurements fall
+in, whole, and the `measurement_intervals` analysis of seed 001 for the processed dates. Then
+`check_results` checks the attempts (missing or duplicate rows, dates without analysis, raw
+record counts other than the manifests') and only then **publish** switches each changed
+partition to its attempt, one Glue call each: readers see a table's old partition or the new
+one, and a retried or killed INSERT never doubles a row. The lock is released whatever happens.
 
 Re-running a date leaves every table exactly as one clean run would.
 """
@@ -24,34 +31,47 @@ import logging
 from datetime import UTC
 
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
+from airflow.providers.amazon.aws.hooks.glue_catalog import GlueCatalogHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-from airflow.providers.amazon.aws.operators.s3 import S3DeleteObjectsOperator
 from airflow.sdk import DAG, Param, chain, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from pipelines.dag_defaults import default_args
+from pipelines.partitions import Attempt, attempt_id, run_key
+from pipelines.partitions import publish as publish_attempt
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
 from pipelines.sql import MACROS
-from pipelines.tasks import athena_statement
+from pipelines.tasks import (
+    LEASE,
+    acquire_writer_lock,
+    athena_statement,
+    find_attempt,
+    release_writer_lock,
+    verify_writer_lock,
+)
 from pipelines.vehicle_api.assets import ASSETS
 from pipelines.vehicle_api.checks import verify_results
 from pipelines.vehicle_api.dates import dates_to_process
 from pipelines.vehicle_api.manifests import complete_days, incomplete_message
 
-STATEMENTS = (
+LOCK = "vehicle_api_lake"  # one writer of vehicles, sensor_data and measurement_intervals at a time
+RAW_STATEMENTS = (
     "01_create_raw_vehicles",
     "02_create_raw_sensor_data",
     "03_add_raw_vehicle_partitions",
     "04_add_raw_sensor_partitions",
-    "05_create_vehicles",
-    "06_insert_vehicles",
-    "07_create_sensor_data",
-    "08_insert_sensor_data",
-    "09_create_measurement_intervals",
-    "10_drop_measurement_interval_partitions",
-    "11_insert_measurement_intervals",
 )
+# Per published table: its DDL, its attempts table's DDL, the INSERT of this run's attempt.
+TABLES = {
+    "vehicles": ("05_create_vehicles", "06_create_vehicles_attempts", "07_insert_vehicles"),
+    "sensor_data": ("08_create_sensor_data", "09_create_sensor_data_attempts", "10_insert_sensor_data"),
+    "measurement_intervals": (
+        "11_create_measurement_intervals",
+        "12_create_measurement_intervals_attempts",
+        "13_insert_measurement_intervals",
+    ),
+}
 
 
 log = logging.getLogger(__name__)
@@ -63,21 +83,18 @@ def read_raw(key: str) -> str | None:
     return s3.read_key(key, SETTINGS.raw_bucket) if s3.check_for_key(key, SETTINGS.raw_bucket) else None
 
 
-def analysis_prefix(day: str) -> str:
-    return f"vehicle_api/measurement_intervals/processed_date={day}/"
-
-
 with DAG(
     dag_id="vehicle_api_processing",
     description="Triggered by the vehicle API assets (both endpoints): Athena SQL per downloaded date.",
     schedule=ASSETS["vehicles"] & ASSETS["sensor-data"],
     catchup=False,
-    max_active_runs=1,  # runs write the same tables: one at a time keeps inserts exact
+    max_active_runs=1,  # and a writer lock, which backfills respect too
+    dagrun_timeout=LEASE,  # a run never outlives its lock's lease
     tags=["vehicle_api", "athena"],
     doc_md=__doc__,
     default_args=default_args(),
     template_searchpath=[str(include_dir(__file__) / "sql")],
-    user_defined_macros={"settings": SETTINGS, **MACROS},
+    user_defined_macros={"settings": SETTINGS, "attempt_id": attempt_id, **MACROS},
     params={
         "dates": Param(
             None,
@@ -111,12 +128,15 @@ with DAG(
         return complete
 
     dates = resolve_dates()
-    statements = {name: athena_statement(name, f"vehicle_api/{name}.sql") for name in STATEMENTS}
-    delete_analysis_files = S3DeleteObjectsOperator.partial(
-        task_id="delete_analysis_files",
-        bucket=SETTINGS.lake_bucket,
-        aws_conn_id=SETTINGS.aws_conn_id,
-    ).expand(prefix=dates.map(analysis_prefix))
+    lock = acquire_writer_lock(LOCK)
+    raw = [athena_statement(name, f"vehicle_api/{name}.sql") for name in RAW_STATEMENTS]
+    chain(dates, lock, *raw)
+    previous = raw[-1]
+    for table, statements in TABLES.items():
+        create, create_attempts, insert = (athena_statement(n, f"vehicle_api/{n}.sql") for n in statements)
+        found = find_attempt(f"find_{table}_attempt", f"{table}_attempts")
+        chain(previous, create, create_attempts, insert, found)
+        previous = found
     check_query = athena_statement("check_query", "vehicle_api/checks/results.sql")
 
     @task(multiple_outputs=False)
@@ -126,6 +146,23 @@ with DAG(
         _, _, figures = complete_days(days, read_raw)
         return verify_results(rows, downloaded=figures)
 
-    ordered = list(statements.values())
-    chain(dates, *ordered[:-1], delete_analysis_files, ordered[-1], check_query)
-    check_results(check_query.output, dates)
+    @task(multiple_outputs=False)
+    def publish(days: list[str], ti=None, dag_run=None) -> dict:  # noqa: ANN001 - Airflow context
+        # No operator switches a partition's location; the provider's hooks give the clients.
+        verify_writer_lock(LOCK, dag_run)
+        glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
+        s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
+        run = run_key(dag_run.dag_id, dag_run.run_id)
+        covered = {"measurement_intervals": [[day] for day in days]}  # a date without intervals: none
+        return {
+            table: publish_attempt(
+                glue, s3, SETTINGS.lake_database, table, f"{table}_attempts",
+                Attempt.from_xcom(ti.xcom_pull(task_ids=f"find_{table}_attempt")), run,
+                covered=covered.get(table),
+            )
+            for table in TABLES
+        }  # fmt: skip
+
+    checked = check_results(check_query.output, dates)
+    published = publish(dates)
+    chain(previous, check_query, checked, published, release_writer_lock(LOCK).as_teardown(setups=lock))

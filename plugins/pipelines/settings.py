@@ -49,6 +49,11 @@ SPEC: dict[str, Setting] = {
         "arn:aws:iam::123456789012:role/pipelines-{env}-glue",
         "IAM role of Glue crawlers and jobs.",
     ),
+    "writer_lock_lease_minutes": Setting(
+        "PIPELINES_WRITER_LOCK_LEASE_MINUTES",
+        "360",
+        "Lease of a run's writer lock (pipelines.writer_lock), and the longest such a run may last.",
+    ),
     "vehicle_api_secret": Setting(
         "PIPELINES_VEHICLE_API_SECRET",
         "pipelines/{env}/vehicle-api",
@@ -85,6 +90,7 @@ class Settings:
     athena_workgroup: str
     event_bus: str
     glue_role: str
+    writer_lock_lease_minutes: int
     vehicle_api_secret: str
     vehicle_api_lambda: str
     vehicle_api_pool: str

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from airflow.providers.amazon.aws.hooks.glue_catalog import GlueCatalogHook
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
-from airflow.sdk import Param
+from airflow.sdk import Param, PokeReturnValue, task
 
+from pipelines import writer_lock
+from pipelines.partitions import latest_attempt, run_key
 from pipelines.settings import SETTINGS
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=SETTINGS.writer_lock_lease_minutes)
 
 
 def athena_statement(task_id: str, sql_file: str, **kwargs: Any) -> AthenaOperator:
@@ -34,3 +43,54 @@ def day_param(title: str) -> Param:
         title=title,
         description="Empty: the run's own day (the previous day of a scheduled run).",
     )
+
+
+def holder(dag_run: Any) -> str:
+    return f"{dag_run.dag_id}/{dag_run.run_id}"
+
+
+def acquire_writer_lock(name: str) -> Any:
+    """A sensor task that waits until this run holds the writer lock ``name`` (pipelines.writer_lock).
+    Reschedule mode: a waiting run holds no worker slot between pokes."""
+
+    @task.sensor(task_id="acquire_writer_lock", poke_interval=30, timeout=LEASE.total_seconds(), mode="reschedule")
+    def acquire(dag_run: Any = None) -> PokeReturnValue:
+        s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
+        acquired, by = writer_lock.try_acquire(
+            s3, SETTINGS.lake_bucket, name, holder(dag_run), datetime.now(UTC), LEASE
+        )
+        if not acquired:
+            log.info("writer lock %r is held by %s: waiting", name, by)
+        return PokeReturnValue(is_done=acquired)
+
+    return acquire()
+
+
+def release_writer_lock(name: str) -> Any:
+    """The task that releases the lock whatever happened to the run (use it as a teardown)."""
+
+    @task(task_id="release_writer_lock")
+    def release(dag_run: Any = None) -> bool:
+        s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
+        return writer_lock.release(s3, SETTINGS.lake_bucket, name, holder(dag_run))
+
+    return release()
+
+
+def verify_writer_lock(name: str, dag_run: Any) -> None:
+    """Raise unless this run still holds ``name`` (called right before publishing)."""
+    s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
+    writer_lock.verify_held(s3, SETTINGS.lake_bucket, name, holder(dag_run), datetime.now(UTC))
+
+
+def find_attempt(task_id: str, attempts_table: str) -> Any:
+    """A task returning the run's latest attempt in ``attempts_table`` (pipelines.partitions);
+    an INSERT of no rows gives an empty attempt."""
+
+    @task(task_id=task_id, multiple_outputs=False)
+    def find(dag_run: Any = None) -> dict:
+        glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
+        run = run_key(dag_run.dag_id, dag_run.run_id)
+        return latest_attempt(glue, SETTINGS.lake_database, attempts_table, run, required=False).to_xcom()
+
+    return find()

@@ -5,17 +5,20 @@
 -- vehicle_type) the gaps to the next measurement with a non-null value; per vehicle the
 -- average gap (avg of bigint: a double); per vehicle type the average over its vehicles.
 -- A vehicle with a single measurement has no gap and is not averaged, as avg() skips its NULL.
+-- Computed from sensor_data as it will be once this run publishes, into this try's attempt.
 {%- set dates = ti.xcom_pull(task_ids="resolve_dates") %}
-INSERT INTO "{{ settings.lake_database }}"."measurement_intervals"
-WITH difference AS (
+{%- set sensor_attempt = ti.xcom_pull(task_ids="find_sensor_data_attempt")["name"] %}
+INSERT INTO "{{ settings.lake_database }}"."measurement_intervals_attempts"
+WITH {% include "vehicle_api/fragments/sensor_data_after_run.sql" %},
+difference AS (
   SELECT
     vehicle_id,
     vehicle_type,
     days,
     lead("timestamp" / 1000) OVER (PARTITION BY days, vehicle_id, vehicle_type ORDER BY "timestamp")
       - "timestamp" / 1000 AS seconds_to_next_measurement
-  FROM "{{ settings.lake_database }}"."sensor_data"
-  WHERE days IN ({{ sql_dates(dates) }}) AND sensor_value IS NOT NULL
+  FROM sensor_after_run
+  WHERE sensor_value IS NOT NULL
 ),
 per_vehicle AS (
   SELECT vehicle_id, vehicle_type, days, avg(seconds_to_next_measurement) AS avg_seconds
@@ -27,6 +30,7 @@ SELECT
   vehicle_type,
   avg(avg_seconds) AS average_seconds_between_measurements,
   count(*) AS vehicles,
-  CAST(days AS varchar) AS processed_date
+  CAST(days AS varchar) AS processed_date,
+  '{{ attempt_id() }}' AS attempt
 FROM per_vehicle
 GROUP BY vehicle_type, days

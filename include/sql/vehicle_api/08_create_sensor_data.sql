@@ -1,10 +1,6 @@
 -- Measurements with their vehicle's type, Parquet (Snappy), partitioned by measurement day
--- and vehicle type.
-CREATE EXTERNAL TABLE IF NOT EXISTS `{{ settings.lake_database }}`.`sensor_data` (
-  `vehicle_id` string,
-  `timestamp` bigint,
-  `sensor_value` double
-)
+-- and vehicle type. Each partition points at the checked attempt that published it.
+CREATE EXTERNAL TABLE IF NOT EXISTS `{{ settings.lake_database }}`.`sensor_data` {% include "vehicle_api/fragments/sensor_data_columns.sql" %}
 PARTITIONED BY (`days` date, `vehicle_type` string)
 STORED AS PARQUET
 LOCATION 's3://{{ settings.lake_bucket }}/vehicle_api/sensor_data/'

@@ -1,0 +1,6 @@
+-- Every try writes the sensor_data partitions it changes, whole, into partitions of its own here.
+CREATE EXTERNAL TABLE IF NOT EXISTS `{{ settings.lake_database }}`.`sensor_data_attempts` {% include "vehicle_api/fragments/sensor_data_columns.sql" %}
+PARTITIONED BY (`days` date, `vehicle_type` string, `attempt` string)
+STORED AS PARQUET
+LOCATION 's3://{{ settings.lake_bucket }}/vehicle_api/sensor_data_attempts/'
+TBLPROPERTIES ('parquet.compression' = 'SNAPPY')

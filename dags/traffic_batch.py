@@ -45,19 +45,20 @@ from airflow.providers.amazon.aws.operators.glue_crawler import (
 )
 from airflow.sdk import DAG, chain, task
 
-from pipelines.athena_results import first_row
+from pipelines.athena_results import ResultShapeError, first_row
 from pipelines.crawler_errors import log_crawl_error
 from pipelines.dag_defaults import DAILY_MACROS, RUN_DAY, default_args
-from pipelines.partitions import Attempt, attempt_id, latest_attempt, publish, run_key
+from pipelines.partitions import Attempt, NoAttemptError, attempt_id, latest_attempt, publish, run_key
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
-from pipelines.tasks import athena_statement, day_param
+from pipelines.tasks import athena_statement, day_param, fail_fast
 from pipelines.timetables import PreviousDayTimetable
 from pipelines.traffic import (
     ATTEMPTS_TABLE,
     PROCESSED_TABLE,
     REJECTS_ATTEMPTS_TABLE,
     REJECTS_TABLE,
+    ProcessedDayError,
     crawler_config,
     day_values,
     sql_params,
@@ -126,6 +127,7 @@ with DAG(
     inserts = [athena("insert_day", "06_insert_day.sql"), athena("insert_rejects", "07_insert_rejects.sql")]
 
     @task(multiple_outputs=False)
+    @fail_fast(NoAttemptError)
     def find_attempts(dag_run=None) -> dict:  # noqa: ANN001 - Airflow context
         glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
         run = run_key(dag_run.dag_id, dag_run.run_id)
@@ -140,6 +142,7 @@ with DAG(
     check_query = athena("check_query", "checks/attempt_problems.sql")
 
     @task(multiple_outputs=False)
+    @fail_fast(ProcessedDayError, ResultShapeError)
     def check_day(query_execution_id: str, day: str) -> dict:
         # No operator returns a query's rows; the provider's hook reads them.
         results = AthenaHook(aws_conn_id=SETTINGS.aws_conn_id).get_query_results(query_execution_id)

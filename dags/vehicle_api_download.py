@@ -39,11 +39,12 @@ from airflow.sdk import DAG, TaskGroup, task
 
 from pipelines.dag_defaults import DAILY_MACROS, RUN_DAY, default_args
 from pipelines.settings import SETTINGS
-from pipelines.tasks import day_param
+from pipelines.tasks import day_param, fail_fast
 from pipelines.timetables import PreviousDayTimetable
 from pipelines.vehicle_api.assets import ASSETS
 from pipelines.vehicle_api.download import (
     DOWNLOADER_TIMEOUT_SECONDS,
+    IncompleteDownloadError,
     completeness,
     first_page_event,
     remaining_page_events,
@@ -93,6 +94,7 @@ with DAG(
 
             # all_done: runs after failed downloads too, to name the missing pages.
             @task(trigger_rule="all_done", multiple_outputs=False)
+            @fail_fast(IncompleteDownloadError)
             def check_complete(first: str, rest: list[str], day: str, endpoint: str = endpoint) -> dict:
                 in_s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).list_keys(
                     SETTINGS.raw_bucket, prefix=day_prefix(endpoint, day)

@@ -36,6 +36,7 @@ from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.sdk import DAG, Param, chain, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from pipelines.athena_results import ResultShapeError
 from pipelines.dag_defaults import default_args
 from pipelines.partitions import Attempt, attempt_id, run_key
 from pipelines.partitions import publish as publish_attempt
@@ -46,12 +47,13 @@ from pipelines.tasks import (
     LEASE,
     acquire_writer_lock,
     athena_statement,
+    fail_fast,
     find_attempt,
     release_writer_lock,
     verify_writer_lock,
 )
 from pipelines.vehicle_api.assets import ASSETS
-from pipelines.vehicle_api.checks import verify_results
+from pipelines.vehicle_api.checks import ResultCheckError, verify_results
 from pipelines.vehicle_api.dates import dates_to_process
 from pipelines.vehicle_api.manifests import complete_days, incomplete_message
 
@@ -140,6 +142,7 @@ with DAG(
     check_query = athena_statement("check_query", "vehicle_api/checks/results.sql")
 
     @task(multiple_outputs=False)
+    @fail_fast(ResultCheckError, ResultShapeError)
     def check_results(query_execution_id: str, days: list[str]) -> dict:
         # No operator returns a query's rows; the provider's hook reads them.
         rows = AthenaHook(aws_conn_id=SETTINGS.aws_conn_id).get_query_results(query_execution_id)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from airflow.providers.amazon.aws.hooks.glue_catalog import GlueCatalogHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 from airflow.sdk import Param, PokeReturnValue, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines import writer_lock
-from pipelines.partitions import latest_attempt, run_key
+from pipelines.partitions import NoAttemptError, latest_attempt, run_key
 from pipelines.settings import SETTINGS
 
 log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 LEASE = timedelta(minutes=SETTINGS.writer_lock_lease_minutes)
 
 
@@ -78,9 +82,12 @@ def release_writer_lock(name: str) -> Any:
 
 
 def verify_writer_lock(name: str, dag_run: Any) -> None:
-    """Raise unless this run still holds ``name`` (called right before publishing)."""
+    """Fail unless this run still holds ``name`` (called right before publishing)."""
     s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
-    writer_lock.verify_held(s3, SETTINGS.lake_bucket, name, holder(dag_run), datetime.now(UTC))
+    try:
+        writer_lock.verify_held(s3, SETTINGS.lake_bucket, name, holder(dag_run), datetime.now(UTC))
+    except writer_lock.LockLostError as err:
+        raise AirflowFailException(str(err)) from err
 
 
 def find_attempt(task_id: str, attempts_table: str) -> Any:
@@ -88,9 +95,27 @@ def find_attempt(task_id: str, attempts_table: str) -> Any:
     an INSERT of no rows gives an empty attempt."""
 
     @task(task_id=task_id, multiple_outputs=False)
+    @fail_fast(NoAttemptError)
     def find(dag_run: Any = None) -> dict:
         glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
         run = run_key(dag_run.dag_id, dag_run.run_id)
         return latest_attempt(glue, SETTINGS.lake_database, attempts_table, run, required=False).to_xcom()
 
     return find()
+
+
+def fail_fast(*errors: type[Exception]) -> Callable[[F], F]:
+    """Make ``errors`` fail the task at once (Airflow's AirflowFailException): they are
+    deterministic, a retry would meet the same data and the same answer. Others still retry."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except errors as err:
+                raise AirflowFailException(str(err)) from err
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -20,6 +20,8 @@ from tests.athena_client import athena_rows
 DAY = "2026-02-10"
 FAILING_DAY = "2026-02-20"
 BAD_RECORD_DAY = "2026-02-25"
+KILLED_DAY = "2026-02-27"
+BATCH_DIES_DAY = "2026-02-28"
 VOLUME = Volume(vehicles_per_day=(25, 35), readings_per_vehicle=(6, 14))
 # Transient trouble the pipeline must absorb: a 503 on one page, tokens revoked every 7 requests,
 # and a page that never works on FAILING_DAY.
@@ -27,6 +29,8 @@ FAULTS = (
     Fault("error", endpoint="sensor-data", page=2, date=DAY, status=503, times=1),
     Fault("error", endpoint="sensor-data", page=3, date=FAILING_DAY, status=500),
     Fault("malformed", endpoint="sensor-data", page=2, date=BAD_RECORD_DAY, mode="bad_record"),
+    # Five 500s: the Lambda's client gives up on page 3 and its batch dies after writing page 2.
+    Fault("error", endpoint="sensor-data", page=3, date=BATCH_DIES_DAY, status=500, times=5),
 )
 
 
@@ -101,6 +105,8 @@ def test_a_page_that_keeps_failing_fails_the_day_names_it_and_publishes_nothing(
     states = {ti.task_id: ti.state for ti in result.get_task_instances() if ti.map_index <= 0}
     assert result.state == DagRunState.FAILED
     assert states["sensor_data.check_complete"] == "failed"
+    checked = result.get_task_instance("sensor_data.check_complete")
+    assert checked.try_number == 1  # deterministic: failed at once, not retried
     assert states["vehicles.publish"] == "success"
     assert states["sensor_data.publish"] == "upstream_failed"
     assert "vehicle_api_raw_sensor_data" not in asset_events(FAILING_DAY)
@@ -112,6 +118,18 @@ def test_a_page_that_keeps_failing_fails_the_day_names_it_and_publishes_nothing(
         f"sensor-data {FAILING_DAY}: 2 of 7 pages missing: 2-3; 1 not in S3: 3; "
         "1 written by a download that then failed: 2"
     ) in log.out + log.err
+
+
+def test_a_batch_that_dies_midway_is_retried_and_the_day_holds_every_record_once(api, dagbag, local_aws):
+    result = run(dagbag, "vehicle_api_download", {"date": BATCH_DIES_DAY})
+
+    assert result.state == DagRunState.SUCCESS
+    batches = [ti for ti in result.get_task_instances() if ti.task_id == "sensor_data.download_pages"]
+    assert sorted(ti.try_number for ti in batches) == [1, 1, 2]  # the batch of pages 2-3 ran twice
+    records = api.expected_records("sensor-data", BATCH_DIES_DAY)
+    written = [r for lines in raw_objects(local_aws, "sensor-data", BATCH_DIES_DAY).values() for r in lines]
+    assert written == records  # page 2, written by both tries, is there once
+    assert asset_events(BATCH_DIES_DAY)["vehicle_api_raw_sensor_data"]["records"] == len(records)
 
 
 def test_processing_refuses_a_day_whose_download_is_incomplete_naming_it(api, dagbag, local_aws, capsys):
@@ -241,6 +259,68 @@ def test_invalid_dates_are_rejected_before_any_task_runs(dagbag, dag_id, conf):
 
 
 # After the tests that compare whole tables with DAY alone.
+def test_an_insert_whose_worker_died_after_submitting_it_is_retried_without_doubling_a_row(
+    api, dagbag, local_aws, monkeypatch
+):
+    """Try 1 of the sensor_data INSERT submits its query and dies; Athena runs the query anyway,
+    beside try 2. Before, both inserted the day's new measurements into sensor_data."""
+    from airflow.providers.amazon.aws.hooks.athena import AthenaHook
+    from airflow.providers.amazon.aws.operators.athena import AthenaOperator
+
+    assert run(dagbag, "vehicle_api_download", {"date": KILLED_DAY}).state == DagRunState.SUCCESS
+    original, orphans = AthenaOperator.execute, []
+
+    def execute(self, context):
+        if self.task_id == "10_insert_sensor_data" and context["ti"].try_number == 1:
+            hook = AthenaHook(aws_conn_id=self.aws_conn_id)
+            orphans.append(
+                hook.run_query(
+                    self.query,
+                    {"Database": self.database},
+                    {"OutputLocation": self.output_location},
+                    workgroup=self.workgroup,
+                )
+            )
+            raise RuntimeError("worker lost after submitting the INSERT")
+        return original(self, context)
+
+    monkeypatch.setattr(AthenaOperator, "execute", execute)
+    result = run(dagbag, "vehicle_api_processing", {"dates": [KILLED_DAY]})
+
+    assert result.state == DagRunState.SUCCESS and len(orphans) == 1
+    assert result.get_task_instance("10_insert_sensor_data").try_number == 2
+    expected = {(m["vehicle_id"], m["timestamp"]) for m in api.expected_records("sensor-data", KILLED_DAY)}
+    rows = athena_rows(local_aws, 'SELECT vehicle_id, "timestamp" FROM sensor_data')
+    stored = [(r["vehicle_id"], r["timestamp"]) for r in rows]
+    assert sorted(key for key in stored if key in expected) == sorted(expected)  # each exactly once
+    assert len(stored) == len(set(stored))
+    # The run released its writer lock.
+    assert "Contents" not in local_aws.client("s3").list_objects_v2(Bucket=SETTINGS.lake_bucket, Prefix="_locks/")
+
+
+def test_a_lock_left_by_a_dead_run_is_taken_over_once_its_lease_expired(downloaded, dagbag, local_aws):
+    from datetime import timedelta
+
+    from pipelines.writer_lock import try_acquire
+
+    s3 = local_aws.client("s3")
+    expired = datetime.now(UTC) - timedelta(minutes=SETTINGS.writer_lock_lease_minutes, seconds=1)
+    assert try_acquire(
+        s3,
+        SETTINGS.lake_bucket,
+        "vehicle_api_lake",
+        "vehicle_api_processing/dead",
+        expired,
+        timedelta(minutes=SETTINGS.writer_lock_lease_minutes),
+    )[0]
+
+    result = run(dagbag, "vehicle_api_processing", {"dates": [DAY]})
+
+    assert result.state == DagRunState.SUCCESS
+    assert result.get_task_instance("release_writer_lock").xcom_pull(task_ids="release_writer_lock") is True
+    assert "Contents" not in s3.list_objects_v2(Bucket=SETTINGS.lake_bucket, Prefix="_locks/")
+
+
 def test_a_bad_record_is_quarantined_and_its_day_published_and_processed_without_it(api, dagbag, local_aws):
     download = run(dagbag, "vehicle_api_download", {"date": BAD_RECORD_DAY})
     assert download.state == DagRunState.SUCCESS

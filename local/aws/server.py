@@ -7,7 +7,6 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -15,28 +14,16 @@ import boto3
 from botocore.client import BaseClient
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from local.aws import engines
-from local.aws.s3_files import S3Files
+from local.aws import services
+from local.aws.context import ServiceContext
+from local.aws.s3.files import S3Files
 
 ACCOUNT_ID = "123456789012"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-@dataclass(frozen=True)
-class EngineContext:
-    """What an engine needs to know about the endpoint it extends.
-
-    No region: one endpoint serves every region, and each engine acts in the region of the
-    request it serves (the backend's ``region_name``), as AWS does.
-    """
-
-    endpoint_url: str
-    data_dir: Path
-    s3: S3Files
-
-
 class LocalAWS:
-    """A moto server on 127.0.0.1 with the project's execution engines installed.
+    """A moto server on 127.0.0.1 with the project's service adapters installed (``local.aws.services``).
 
     Port 0 picks a free port. ``data_dir`` holds what the engines keep on disk (a temporary
     folder when not given, removed on stop); a relative one is resolved once, here, because
@@ -71,11 +58,11 @@ class LocalAWS:
         bound_host, bound_port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{bound_host}:{bound_port}"
         s3_files = S3Files(self.data_dir / "s3", ACCOUNT_ID)
-        engines.install(EngineContext(self.endpoint_url, self.data_dir, s3_files))
+        services.install(ServiceContext(self.endpoint_url, self.data_dir, s3_files))
         return self
 
     def stop(self) -> None:
-        engines.uninstall()
+        services.uninstall()
         if self._server is not None:
             self._server.stop()
             self._server = None

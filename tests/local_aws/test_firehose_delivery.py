@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from botocore.exceptions import ClientError
 
-from local.aws.engines import firehose_delivery
+from local.aws.firehose import adapter as firehose_delivery
 
 BUCKET = "firehose-delivery-tests"
 ROLE = "arn:aws:iam::123456789012:role/firehose-delivery-tests"

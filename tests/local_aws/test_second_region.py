@@ -176,7 +176,7 @@ def test_lambda_runs_in_its_region_and_logs_there(eu, local_aws, bucket):
 
 
 def test_firehose_from_a_regional_kinesis_stream_delivers_to_s3(eu, bucket):
-    from local.aws.engines import firehose_delivery
+    from local.aws.firehose import adapter as firehose_delivery
 
     stream = f"eu-stream-{uuid.uuid4().hex[:8]}"
     kinesis = eu.client("kinesis")

@@ -16,7 +16,7 @@ from local.aws.athena.hive_types import duckdb_type
 from local.aws.athena.results import ResultSet
 from local.aws.athena.scan import list_objects, partition_location
 from local.aws.athena.session import Session
-from local.aws.s3_files import split_uri
+from local.aws.s3.files import split_uri
 
 NAME = r"((?:[`\"]?[\w-]+[`\"]?\.){0,2}[`\"]?[\w-]+[`\"]?)"
 _CREATE_DB = re.compile(rf"^CREATE\s+(?:DATABASE|SCHEMA)\s+(IF\s+NOT\s+EXISTS\s+)?{NAME}", re.I)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from moto.core.exceptions import JsonRESTError
+
 
 class QueryFailed(Exception):
     """A query failure; ``str()`` is the StateChangeReason, e.g. ``TABLE_NOT_FOUND: line 1:15: ...``."""
@@ -12,6 +14,15 @@ class QueryFailed(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+
+class InvalidRequest(JsonRESTError):
+    """An API request Athena refuses (HTTP 400 InvalidRequestException), unlike a failed query."""
+
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidRequestException", message)
 
 
 def line_col(text: str, offset: int) -> str:

@@ -20,7 +20,7 @@ from local.aws.athena.errors import QueryFailed
 from local.aws.athena.results import ResultSet
 from local.aws.athena.session import Session
 from local.aws.athena.sqltext import strip_comments
-from local.aws.s3_files import S3Files
+from local.aws.s3.files import S3Files
 
 log = logging.getLogger(__name__)
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELLED")

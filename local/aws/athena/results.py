@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.aws.s3_files import S3Files, split_uri
+from local.aws.s3.files import S3Files, split_uri
 
 MAX_PAGE = 1000
 

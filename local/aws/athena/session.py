@@ -8,7 +8,7 @@ from pathlib import Path
 
 from local.aws.athena.catalog import Catalog, Table
 from local.aws.athena.errors import QueryFailed
-from local.aws.s3_files import S3Files
+from local.aws.s3.files import S3Files
 
 
 @dataclass

@@ -23,7 +23,7 @@ from local.aws.athena.hive_types import duckdb_type, hive_type_of
 from local.aws.athena.results import ResultSet
 from local.aws.athena.scan import ident, list_objects, partition_folder, partition_location, quote
 from local.aws.athena.session import Session
-from local.aws.s3_files import split_uri
+from local.aws.s3.files import split_uri
 
 _CTAS = re.compile(rf"^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?{NAME}\s*(WITH\s*\()?", re.I)
 _INSERT = re.compile(rf"^INSERT\s+INTO\s+{NAME}\s*", re.I)

@@ -1,4 +1,4 @@
 """Local Firehose delivery into S3: buffering, Firehose's key layout, Kinesis streams as source.
 
-Installed by ``local.aws.engines.firehose_delivery``; ``delivery.DeliveryService`` does the work.
+Installed by ``adapter``; ``delivery.DeliveryService`` does the work.
 """

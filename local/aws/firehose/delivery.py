@@ -21,7 +21,7 @@ from local.aws.firehose.buffer import BufferedRecord, RecordBuffer
 from local.aws.firehose.destination import s3_config, s3_destination
 from local.aws.firehose.kinesis_source import KinesisSource
 from local.aws.firehose.s3_layout import object_key
-from local.aws.s3_files import S3Files
+from local.aws.s3.files import S3Files
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from local.aws.glue_crawler.grouping import split_dissimilar
 from local.aws.glue_crawler.hive_types import HiveType, merge, parse
 from local.aws.glue_crawler.infer import FileSchema, TableSchema, UnreadableFile, combine, infer_file
 from local.aws.glue_crawler.layout import DataFile, TableFiles, target_tables
-from local.aws.s3_files import S3Files
+from local.aws.s3.files import S3Files
 
 UNSUPPORTED_TARGETS = (
     "JdbcTargets",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from local.aws.glue_crawler.globs import Exclusions
-from local.aws.s3_files import S3Files, S3Object, split_uri
+from local.aws.s3.files import S3Files, S3Object, split_uri
 
 
 @dataclass(frozen=True)

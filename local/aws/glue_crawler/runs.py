@@ -19,12 +19,12 @@ import boto3
 from moto.core.utils import utcnow
 from moto.glue.exceptions import CrawlerNotRunningException, CrawlerRunningException, GlueClientError
 
+from local.aws.context import ServiceContext
 from local.aws.glue_crawler.crawl import CrawlCancelled, CrawlerConfig, CrawlFailed, CrawlOutcome, crawl
 
 if TYPE_CHECKING:
     from moto.glue.models import FakeCrawler
 
-    from local.aws.server import EngineContext
 
 log = logging.getLogger(__name__)
 LOG_GROUP = "/aws-glue/crawlers"
@@ -137,7 +137,7 @@ class CrawlRun:
 class Runner:
     """Starts crawl threads against one local endpoint."""
 
-    def __init__(self, ctx: EngineContext) -> None:
+    def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()

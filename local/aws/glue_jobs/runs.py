@@ -13,18 +13,16 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from moto.core.utils import utcnow
 from moto.glue.models import FakeJob, FakeJobRun
 
+from local.aws.context import ServiceContext
 from local.aws.glue_jobs import spark_env
 from local.aws.glue_jobs.cloudwatch import DEFAULT_LOG_GROUP, RunLogs
 from local.aws.glue_jobs.workspace import S3Workspace
-from local.aws.s3_files import S3Object, split_uri
-
-if TYPE_CHECKING:
-    from local.aws.server import EngineContext
+from local.aws.s3.files import S3Object, split_uri
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +102,7 @@ def spark_conf_argument(value: str) -> dict[str, str]:
 class JobRunner:
     """Drives one run in a thread: script from S3, S3 workspace, Spark process, logs, results back to S3."""
 
-    def __init__(self, ctx: EngineContext, job: FakeJob, run: LocalJobRun, region: str) -> None:
+    def __init__(self, ctx: ServiceContext, job: FakeJob, run: LocalJobRun, region: str) -> None:
         self.ctx = ctx
         self.job = job
         self.run = run

@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local.aws.s3_files import S3Files
+from local.aws.s3.files import S3Files
 
 log = logging.getLogger(__name__)
 

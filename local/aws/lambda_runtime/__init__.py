@@ -1,6 +1,6 @@
 """Local Lambda: Invoke runs a Python function's deployment package for real, in a subprocess.
 
-``service.LambdaService`` serves the Invoke API (installed by ``local.aws.engines.lambda_runtime``),
+``service.LambdaService`` serves the Invoke API (installed by ``adapter``),
 ``invoker`` runs one invocation with AWS's environment, timeout and log lines, and
 ``bootstrap`` is the runtime inside the function's process.
 """

@@ -1,27 +1,29 @@
-"""Hooks into moto's Glue: StartJobRun really runs the script, BatchStopJobRun stops it.
+"""Glue jobs' moto adapter: StartJobRun really runs the script, BatchStopJobRun stops it.
 
-Only job-run methods are patched (crawlers are another engine's); GetJobRun/GetJobRuns need no
-patch because the runs moto keeps are ``LocalJobRun`` objects that report their real state.
+Only job-run methods are replaced (crawlers have their own adapter); GetJobRun/GetJobRuns need
+no replacement because the runs moto keeps are ``LocalJobRun`` objects that report their real
+state.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.glue.exceptions import ConcurrentRunsExceededException
 from moto.glue.models import GlueBackend
 from moto.glue.responses import GlueResponse
 
+from local.aws.context import ServiceContext
 from local.aws.glue_jobs.runs import ACTIVE_STATES, JobRunner, LocalJobRun
-
-if TYPE_CHECKING:
-    from local.aws.server import EngineContext
+from local.aws.patching import Patches
 
 
-class GlueJobEngine:
-    def __init__(self, ctx: EngineContext) -> None:
+class GlueJobRuns:
+    """The job runs of this endpoint, each a ``JobRunner`` thread."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
         self.runners: dict[str, JobRunner] = {}
         self._lock = threading.Lock()
@@ -98,48 +100,47 @@ class GlueJobEngine:
             runner.thread.join(timeout)
 
 
-_engine: GlueJobEngine | None = None
-_saved: dict[str, Any] = {}
+_runs: GlueJobRuns | None = None
 
 
-def install(ctx: EngineContext) -> None:
-    global _engine
-    engine = GlueJobEngine(ctx)
+def _job_runs() -> GlueJobRuns:
+    if _runs is None:
+        raise RuntimeError("the local Glue jobs adapter is not installed")
+    return _runs
 
-    def start_job_run(backend: GlueBackend, name: str, arguments: dict[str, str] | None, *rest: Any) -> str:
-        return engine.start_job_run(backend, name, arguments, *rest)
 
-    def batch_stop_job_run(backend: GlueBackend, job_name: str, run_ids: list[str]) -> dict[str, Any]:
-        return engine.batch_stop_job_run(backend, job_name, run_ids)
+def start_job_run(backend: GlueBackend, name: str, arguments: dict[str, str] | None, *rest: Any) -> str:
+    return _job_runs().start_job_run(backend, name, arguments, *rest)
 
-    def batch_stop_job_run_response(response: GlueResponse) -> ActionResult:
-        result = response.glue_backend.batch_stop_job_run(  # type: ignore[attr-defined]
-            response._get_param("JobName"), response._get_param("JobRunIds") or []
-        )
-        return ActionResult(result)
 
-    _saved["start_job_run"] = GlueBackend.start_job_run
-    _saved["backend_batch_stop"] = GlueBackend.__dict__.get("batch_stop_job_run")
-    _saved["response_batch_stop"] = GlueResponse.__dict__.get("batch_stop_job_run")
-    GlueBackend.start_job_run = start_job_run  # type: ignore[method-assign]
-    GlueBackend.batch_stop_job_run = batch_stop_job_run  # type: ignore[attr-defined]
-    GlueResponse.batch_stop_job_run = batch_stop_job_run_response  # type: ignore[attr-defined]
-    _engine = engine
+def batch_stop_job_run(backend: GlueBackend, job_name: str, run_ids: list[str]) -> dict[str, Any]:
+    return _job_runs().batch_stop_job_run(backend, job_name, run_ids)
+
+
+def response_batch_stop_job_run(response: GlueResponse) -> ActionResult:
+    result = response.glue_backend.batch_stop_job_run(  # type: ignore[attr-defined]
+        response._get_param("JobName"), response._get_param("JobRunIds") or []
+    )
+    return ActionResult(result)
+
+
+PATCHES = Patches(
+    (GlueBackend, "start_job_run", start_job_run),
+    (GlueBackend, "batch_stop_job_run", batch_stop_job_run),
+    (GlueResponse, "batch_stop_job_run", response_batch_stop_job_run),
+)
+
+
+def install(ctx: ServiceContext) -> None:
+    global _runs
+    if _runs is None:
+        _runs = GlueJobRuns(ctx)
+    PATCHES.apply()
 
 
 def uninstall() -> None:
-    global _engine
-    if _engine is None:
-        return
-    _engine.stop_all()
-    GlueBackend.start_job_run = _saved.pop("start_job_run")  # type: ignore[method-assign]
-    for cls, key, name in (
-        (GlueBackend, "backend_batch_stop", "batch_stop_job_run"),
-        (GlueResponse, "response_batch_stop", "batch_stop_job_run"),
-    ):
-        original = _saved.pop(key)
-        if original is None:
-            delattr(cls, name)
-        else:
-            setattr(cls, name, original)
-    _engine = None
+    global _runs
+    if _runs is not None:
+        _runs.stop_all()
+    PATCHES.undo()
+    _runs = None

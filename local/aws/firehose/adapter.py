@@ -1,4 +1,4 @@
-"""Firehose engine: delivery streams with an S3 destination really deliver, with buffering.
+"""Firehose's moto adapter: delivery streams with an S3 destination really deliver, with buffering.
 
 Kinesis-sourced streams read their Kinesis stream; DirectPut streams buffer PutRecord(Batch)
 instead of moto's one object per call. Other destinations and APIs stay as moto serves them.
@@ -9,29 +9,26 @@ from __future__ import annotations
 import base64
 import inspect
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from moto.firehose.exceptions import InvalidArgumentException
 from moto.firehose.models import FirehoseBackend
 from moto.kinesis.exceptions import ResourceNotFoundError as KinesisNotFound
 from moto.kinesis.models import kinesis_backends
 
+from local.aws.context import ServiceContext
 from local.aws.firehose.delivery import DeliveryService
 from local.aws.firehose.destination import unsupported
 from local.aws.firehose.kinesis_source import parse_stream_arn
+from local.aws.patching import Patches
 
-if TYPE_CHECKING:
-    from local.aws.server import EngineContext
-
-_original_create = FirehoseBackend.create_delivery_stream
-_original_put_batch = FirehoseBackend.put_record_batch
 _service: DeliveryService | None = None
 
 
 def flush(delivery_stream_name: str | None = None) -> list[str]:
     """Deliver what is buffered now, whatever the buffering hints say; return the S3 keys written."""
     if _service is None:
-        raise RuntimeError("the Firehose engine is not installed")
+        raise RuntimeError("the local Firehose adapter is not installed")
     return _service.flush(delivery_stream_name)
 
 
@@ -55,13 +52,14 @@ def _check_create(
 
 
 def _create_delivery_stream(self: FirehoseBackend, *args: Any, **kwargs: Any) -> str:
-    bound = inspect.signature(_original_create).bind(self, *args, **kwargs).arguments
+    original = PATCHES.original(FirehoseBackend, "create_delivery_stream")
+    bound = inspect.signature(original).bind(self, *args, **kwargs).arguments
     _check_create(
         bound.get("delivery_stream_type"),
         bound.get("kinesis_stream_source_configuration"),
         [bound.get("s3_destination_configuration"), bound.get("extended_s3_destination_configuration")],
     )
-    arn = _original_create(self, *args, **kwargs)
+    arn = original(self, *args, **kwargs)
     assert _service is not None
     _service.register(self, self.delivery_streams[bound["delivery_stream_name"]])
     return arn
@@ -72,7 +70,7 @@ def _put_record_batch(self: FirehoseBackend, delivery_stream_name: str, records:
     if stream is not None and stream.delivery_stream_type == "KinesisStreamAsSource":
         raise InvalidArgumentException("This operation is not permitted on KinesisStreamAsSource delivery stream type.")
     if stream is None or _service is None or not _service.accept(self, stream, [_data(r) for r in records]):
-        return _original_put_batch(self, delivery_stream_name, records)
+        return PATCHES.original(FirehoseBackend, "put_record_batch")(self, delivery_stream_name, records)
     return {
         "FailedPutCount": 0,
         "Encrypted": False,
@@ -85,18 +83,23 @@ def _data(record: dict[str, Any]) -> bytes:
     return base64.b64decode(data) if isinstance(data, str) else bytes(data)
 
 
-def install(ctx: EngineContext) -> None:
+PATCHES = Patches(
+    (FirehoseBackend, "create_delivery_stream", _create_delivery_stream),
+    (FirehoseBackend, "put_record_batch", _put_record_batch),
+)
+
+
+def install(ctx: ServiceContext) -> None:
     global _service
-    _service = DeliveryService(ctx.s3)
-    _service.start()
-    FirehoseBackend.create_delivery_stream = _create_delivery_stream  # type: ignore[method-assign]
-    FirehoseBackend.put_record_batch = _put_record_batch  # type: ignore[method-assign]
+    if _service is None:
+        _service = DeliveryService(ctx.s3)
+        _service.start()
+    PATCHES.apply()
 
 
 def uninstall() -> None:
     global _service
-    FirehoseBackend.create_delivery_stream = _original_create  # type: ignore[method-assign]
-    FirehoseBackend.put_record_batch = _original_put_batch  # type: ignore[method-assign]
+    PATCHES.undo()
     if _service is not None:
         _service.stop()
         _service = None

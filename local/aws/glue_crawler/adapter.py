@@ -1,7 +1,8 @@
-"""The crawler methods the engine puts on moto's Glue classes.
+"""Glue crawlers' moto adapter: StartCrawler really crawls (``runs.Runner``, in a thread).
 
 StartCrawler / StopCrawler drive real runs; GetCrawler's State and LastCrawl come from them;
 UpdateCrawler and GetCrawlerMetrics (which moto lacks and the Amazon provider calls) are added.
+Only crawler methods are replaced (the Glue jobs adapter replaces job runs on the same classes).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from moto.glue.exceptions import CrawlerNotRunningException, CrawlerRunningExcep
 from moto.glue.models import FakeCrawler, GlueBackend
 from moto.glue.responses import GlueResponse
 
+from local.aws.context import ServiceContext
 from local.aws.glue_crawler.runs import FINISHED, CrawlRun, Runner
+from local.aws.patching import Patches
 
 # UpdateCrawler request field -> FakeCrawler attribute.
 UPDATABLE = {
@@ -34,11 +37,6 @@ UPDATABLE = {
 }
 
 _runner: Runner | None = None
-
-
-def set_runner(runner: Runner | None) -> None:
-    global _runner
-    _runner = runner
 
 
 def _runs(crawler: FakeCrawler) -> list[CrawlRun]:
@@ -106,24 +104,20 @@ def get_crawler_metrics(self: GlueBackend, names: list[str] | None) -> list[dict
 # FakeCrawler ---------------------------------------------------------------------------
 
 
-def crawler_as_dict(original: Any) -> Any:
-    """Wrap moto's ``as_dict``: LastCrawl is the last finished run, as in AWS, with its error."""
-
-    def as_dict(self: FakeCrawler) -> dict[str, Any]:
-        data = original(self)
-        runs = _runs(self)
-        if not runs:
-            return data
-        done = [r for r in runs if r.status in FINISHED]
-        if done:
-            data["LastCrawl"] = done[-1].last_crawl()
-        else:
-            data.pop("LastCrawl", None)
-        current = runs[-1]
-        data["CrawlElapsedTime"] = 0 if current.finished else int(current.elapsed_seconds * 1000)
+def crawler_as_dict(self: FakeCrawler) -> dict[str, Any]:
+    """moto's ``as_dict``, with LastCrawl the last finished run, as in AWS, with its error."""
+    data = PATCHES.original(FakeCrawler, "as_dict")(self)
+    runs = _runs(self)
+    if not runs:
         return data
-
-    return as_dict
+    done = [r for r in runs if r.status in FINISHED]
+    if done:
+        data["LastCrawl"] = done[-1].last_crawl()
+    else:
+        data.pop("LastCrawl", None)
+    current = runs[-1]
+    data["CrawlElapsedTime"] = 0 if current.finished else int(current.elapsed_seconds * 1000)
+    return data
 
 
 # GlueResponse --------------------------------------------------------------------------
@@ -138,3 +132,29 @@ def response_update_crawler(self: GlueResponse) -> EmptyResult:
 def response_get_crawler_metrics(self: GlueResponse) -> ActionResult:
     metrics = self.glue_backend.get_crawler_metrics(self.parameters.get("CrawlerNameList"))
     return ActionResult({"CrawlerMetricsList": metrics})
+
+
+PATCHES = Patches(
+    (GlueBackend, "start_crawler", start_crawler),
+    (GlueBackend, "stop_crawler", stop_crawler),
+    (GlueBackend, "update_crawler", update_crawler),
+    (GlueBackend, "get_crawler_metrics", get_crawler_metrics),
+    (FakeCrawler, "as_dict", crawler_as_dict),
+    (GlueResponse, "update_crawler", response_update_crawler),
+    (GlueResponse, "get_crawler_metrics", response_get_crawler_metrics),
+)
+
+
+def install(ctx: ServiceContext) -> None:
+    global _runner
+    if _runner is None:
+        _runner = Runner(ctx)
+    PATCHES.apply()
+
+
+def uninstall() -> None:
+    global _runner
+    if _runner is not None:
+        _runner.join()
+    PATCHES.undo()
+    _runner = None

@@ -1,36 +1,26 @@
-"""Athena engine: StartQueryExecution really runs the statement on DuckDB (see ``local.aws.athena``).
+"""Athena's moto adapter: StartQueryExecution really runs the statement on DuckDB (``executor``).
 
-Patches moto's Athena backend and response class in this process; workgroups, named queries,
-data catalogs and the rest of moto's Athena API stay as moto serves them.
+Replaces methods of moto's Athena backend and response class in this process; workgroups, named
+queries, data catalogs and the rest of moto's Athena API stay as moto serves them.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from moto.athena.models import AthenaBackend, Execution
 from moto.athena.responses import AthenaResponse
-from moto.core.exceptions import JsonRESTError
 
 from local.aws.athena import results
 from local.aws.athena.catalog import Catalog
+from local.aws.athena.errors import InvalidRequest
 from local.aws.athena.executor import TERMINAL, Executor, QueryRun, classify
 from local.aws.athena.sqltext import mask
-
-if TYPE_CHECKING:
-    from local.aws.server import EngineContext
+from local.aws.context import ServiceContext
+from local.aws.patching import Patches
 
 _executor: Executor | None = None
-_originals: dict[tuple[type, str], Any] = {}
-_MISSING = object()
-
-
-class InvalidRequest(JsonRESTError):
-    code = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__("InvalidRequestException", message)
 
 
 class RealExecution(Execution):
@@ -200,7 +190,7 @@ def response_get_query_results(self: AthenaResponse) -> str:
     if run is None:
         if exec_id not in self.athena_backend.executions:
             raise InvalidRequest(f"QueryExecution {exec_id} was not found")
-        return _originals[(AthenaResponse, "get_query_results")](self)
+        return PATCHES.original(AthenaResponse, "get_query_results")(self)
     if run.state in ("QUEUED", "RUNNING"):
         raise InvalidRequest(f"Query has not yet finished. Current state: {run.state}")
     if run.state != "SUCCEEDED" or run.result is None:
@@ -214,31 +204,25 @@ def response_get_query_results(self: AthenaResponse) -> str:
     return json.dumps(results.page(run.result, token, int(max_results) if max_results else None))
 
 
-_PATCHES: list[tuple[type, str, Any]] = [
+PATCHES = Patches(
     (AthenaBackend, "start_query_execution", start_query_execution),
     (AthenaBackend, "stop_query_execution", stop_query_execution),
     (AthenaResponse, "get_query_execution", response_get_query_execution),
     (AthenaResponse, "get_query_results", response_get_query_results),
     (AthenaResponse, "batch_get_query_execution", response_batch_get_query_execution),
-]
+)
 
 
-def install(ctx: EngineContext) -> None:
+def install(ctx: ServiceContext) -> None:
     global _executor
-    _executor = Executor(ctx.s3, ctx.data_dir / "athena")
-    for cls, name, replacement in _PATCHES:
-        _originals[(cls, name)] = cls.__dict__.get(name, _MISSING)
-        setattr(cls, name, replacement)
+    if _executor is None:
+        _executor = Executor(ctx.s3, ctx.data_dir / "athena")
+    PATCHES.apply()
 
 
 def uninstall() -> None:
     global _executor
-    for (cls, name), original in _originals.items():
-        if original is _MISSING:
-            delattr(cls, name)
-        else:
-            setattr(cls, name, original)
-    _originals.clear()
+    PATCHES.undo()
     if _executor is not None:
         _executor.shutdown()
         _executor = None

@@ -1,0 +1,30 @@
+"""The emulated services that execute for real, each a moto adapter in its own folder.
+
+Every adapter module (``local/aws/<service>/adapter.py``) has ``PATCHES`` (its replacements of
+moto's methods, ``local.aws.patching``), ``install(ctx)`` and ``uninstall()``. moto serves every
+other API of every service as it is. Order matters only on stop: the reverse of this list.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from local.aws.athena import adapter as athena
+from local.aws.context import ServiceContext
+from local.aws.firehose import adapter as firehose
+from local.aws.glue_crawler import adapter as glue_crawler
+from local.aws.glue_jobs import adapter as glue_jobs
+from local.aws.lambda_runtime import adapter as lambda_runtime
+from local.aws.s3 import adapter as s3
+
+ADAPTERS: tuple[ModuleType, ...] = (s3, athena, glue_crawler, glue_jobs, lambda_runtime, firehose)
+
+
+def install(ctx: ServiceContext) -> None:
+    for adapter in ADAPTERS:
+        adapter.install(ctx)
+
+
+def uninstall() -> None:
+    for adapter in reversed(ADAPTERS):
+        adapter.uninstall()

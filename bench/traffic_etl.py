@@ -121,8 +121,8 @@ def duckdb_direct(aws: LocalAWS, prefix: str, out: Path) -> float:
 
 
 def aws_files(aws: LocalAWS, prefix: str) -> list[Path]:
+    from local.aws.credentials import ACCOUNT_ID
     from local.aws.s3.files import S3Files
-    from local.aws.server import ACCOUNT_ID
 
     files = S3Files(aws.data_dir / "s3", ACCOUNT_ID)
     return files.materialize(files.list(SETTINGS.raw_bucket, prefix))

@@ -12,6 +12,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from local.aws.credentials import ACCESS_KEY_ID, ENVIRONMENT, SECRET_ACCESS_KEY
 from pipelines.settings import SETTINGS, Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,8 +25,8 @@ def aws_connection(endpoint_url: str, region: str) -> str:
     return json.dumps(
         {
             "conn_type": "aws",
-            "login": "testing",
-            "password": "testing",
+            "login": ACCESS_KEY_ID,
+            "password": SECRET_ACCESS_KEY,
             "extra": {"endpoint_url": endpoint_url, "region_name": region},
         }
     )
@@ -72,8 +73,7 @@ def airflow_env(home: Path, aws_endpoint: str, api_port: int, settings: Settings
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": aws_connection(aws_endpoint, settings.region),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        **ENVIRONMENT,
         "AWS_DEFAULT_REGION": settings.region,
         "PYTHONPATH": f"{REPO}:{REPO / 'plugins'}",
     }

@@ -13,15 +13,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
 from deploy.vehicle_api_lambda import deploy_downloader
+from local.aws.credentials import local_client
 from local.sources import traffic as feed
 from pipelines.settings import Settings, load
 
-LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 # The sample vehicle API's default OAuth client (local.sources.vehicle_api).
 LOCAL_API_CLIENT = ("local-client", "local-secret")
 SAMPLE_TRAFFIC_SEED = 1
@@ -62,7 +61,7 @@ def bootstrap(
     """
 
     def client(service: str) -> BaseClient:
-        return boto3.client(service, endpoint_url=endpoint_url, region_name=settings.region, **LOCAL_CREDENTIALS)
+        return local_client(service, endpoint_url, settings.region)
 
     done = []
     s3 = client("s3")

@@ -18,10 +18,10 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
-import boto3
 from botocore.client import BaseClient
 
 from local.airflow_env import DEFAULT_HOME, LOCAL_USER, REPO, airflow_env
+from local.aws.credentials import local_client
 from local.bootstrap import bootstrap
 from pipelines.settings import load
 
@@ -114,13 +114,7 @@ class LocalStack:
 
     def client(self, service: str) -> BaseClient:
         """A boto3 client of this stack's local AWS."""
-        return boto3.client(
-            service,
-            endpoint_url=self.aws_endpoint,
-            region_name=self.settings.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        return local_client(service, self.aws_endpoint, self.settings.region)
 
     def airflow(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run an ``airflow`` CLI command against this stack; with ``check``, a failure raises with its output."""

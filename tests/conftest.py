@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from local.aws.credentials import ENVIRONMENT
+
 REPO = Path(__file__).resolve().parents[1]
 _HOME = Path(tempfile.mkdtemp(prefix="airflow-test-home-"))
 os.environ.update(
@@ -24,8 +26,7 @@ os.environ.update(
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_HOME}/airflow.db",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         # Tests must never reach real AWS, whatever the developer's shell holds.
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        **ENVIRONMENT,
         "AWS_DEFAULT_REGION": "us-east-1",
         # Small pages and few mapped tasks, so a test day of a few hundred records really fans
         # out, in batches.

@@ -10,16 +10,13 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-import boto3
 from botocore.client import BaseClient
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from local.aws import services
 from local.aws.context import ServiceContext
+from local.aws.credentials import ACCOUNT_ID, local_client
 from local.aws.s3.files import S3Files
-
-ACCOUNT_ID = "123456789012"
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 class LocalAWS:
@@ -71,7 +68,7 @@ class LocalAWS:
             self._tmp = None
 
     def client(self, service: str) -> BaseClient:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region, **CREDENTIALS)
+        return local_client(service, self.endpoint_url, self.region)
 
     def wait_until_ready(self, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout

@@ -341,11 +341,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import boto3
 
+    from local.aws.credentials import CREDENTIALS
+
     session = boto3.Session(region_name=args.region)
     # A local endpoint accepts any credentials; use placeholders when the shell has none.
-    credentials = (
-        {} if session.get_credentials() else {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    )
+    credentials = {} if session.get_credentials() else CREDENTIALS
     s3 = session.client("s3", endpoint_url=args.endpoint_url, **credentials)
     summary = write_range(s3, args.bucket, args.first, args.last, args.seed, args.detectors, prefix=args.prefix)
     print(f"wrote {summary.deliveries} records in {len(summary.keys)} objects to s3://{args.bucket}/{args.prefix}")

@@ -25,10 +25,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
 import yaml
 from botocore.client import BaseClient
 
+from local.aws.credentials import local_client
 from local.stack import free_port, stop_in_reverse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -235,13 +235,7 @@ class ComposeRun:
         return result
 
     def client(self, service: str) -> BaseClient:
-        return boto3.client(
-            service,
-            endpoint_url=self.aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        return local_client(service, self.aws_endpoint, "us-east-1")
 
     def stop(self, grace: float = 20) -> None:
         stop_in_reverse(self.procs, grace)

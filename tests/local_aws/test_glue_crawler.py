@@ -14,6 +14,7 @@ import duckdb
 import pytest
 from botocore.exceptions import ClientError
 
+from local.aws.credentials import local_client
 from local.aws.glue_crawler import crawl as crawl_module
 from pipelines.settings import SETTINGS
 
@@ -421,15 +422,8 @@ def test_states_running_stopping_ready_and_running_exception(glue, s3, uid, data
 
 
 def local_log_events(glue, name: str) -> list[str]:
-    import boto3
 
-    logs = boto3.client(
-        "logs",
-        endpoint_url=glue.meta.endpoint_url,
-        region_name=glue.meta.region_name,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    logs = local_client("logs", glue.meta.endpoint_url, glue.meta.region_name)
     found = logs.get_log_events(logGroupName="/aws-glue/crawlers", logStreamName=name)["events"]
     return [e["message"] for e in found]
 

@@ -14,11 +14,10 @@ import time
 import uuid
 import zipfile
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local.aws.server import CREDENTIALS
+from local.aws.credentials import local_client
 from tests.athena_client import wait_for_query
 
 REGION = "eu-west-1"
@@ -32,7 +31,7 @@ class Regional:
         self.endpoint_url, self.region = endpoint_url, region
 
     def client(self, service: str):
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region, **CREDENTIALS)
+        return local_client(service, self.endpoint_url, self.region)
 
 
 @pytest.fixture(scope="module")

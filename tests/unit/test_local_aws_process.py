@@ -9,6 +9,7 @@ import sys
 import boto3
 import pytest
 
+from local.aws.credentials import local_client
 from local.bootstrap import bootstrap
 from local.stack import free_port
 from pipelines.settings import SETTINGS
@@ -29,9 +30,7 @@ def served(tmp_path):
 
 
 def client(endpoint: str, service: str):
-    return boto3.client(
-        service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
+    return local_client(service, endpoint, "us-east-1")
 
 
 def test_serves_bootstraps_twice_and_stops_cleanly(served):

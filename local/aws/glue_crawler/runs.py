@@ -15,11 +15,11 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from moto.core.utils import utcnow
 from moto.glue.exceptions import CrawlerNotRunningException, CrawlerRunningException, GlueClientError
 
 from local.aws.context import ServiceContext
+from local.aws.credentials import local_client
 from local.aws.glue_crawler.crawl import CrawlCancelled, CrawlerConfig, CrawlFailed, CrawlOutcome, crawl
 
 if TYPE_CHECKING:
@@ -147,13 +147,7 @@ class Runner:
         """One boto3 client per service and region: building one costs far more than a crawl."""
         with self._lock:
             if (service, region) not in self._clients:
-                self._clients[service, region] = boto3.client(
-                    service,
-                    endpoint_url=self.ctx.endpoint_url,
-                    region_name=region,
-                    aws_access_key_id="testing",
-                    aws_secret_access_key="testing",
-                )
+                self._clients[service, region] = local_client(service, self.ctx.endpoint_url, region)
             return self._clients[service, region]
 
     def start(self, crawler: FakeCrawler, region: str) -> CrawlRun:

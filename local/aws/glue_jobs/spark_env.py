@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pyspark
 
+from local.aws.credentials import ENVIRONMENT
+
 PACKAGE = Path(__file__).resolve().parent
 JAVA_SOURCE = PACKAGE / "java" / "LocalS3FileSystem.java"
 RUNTIME = PACKAGE / "runtime"
@@ -125,8 +127,7 @@ def job_environment(conf_dir: Path, endpoint_url: str, region: str, extra: dict[
             "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_LOCAL_DIRS": str(conf_dir.parent / "scratch"),
             "AWS_ENDPOINT_URL": endpoint_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
+            **ENVIRONMENT,
             "AWS_DEFAULT_REGION": region,
             "AWS_REGION": region,
         }

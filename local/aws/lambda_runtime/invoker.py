@@ -24,13 +24,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from local.aws.credentials import ENVIRONMENT, SECRET_ACCESS_KEY
 from local.aws.lambda_runtime.code_cache import CodeCache
 from local.aws.lambda_runtime.function import FunctionSpec
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 # AWS gives init its own budget, apart from the function's timeout.
 INIT_LIMIT_SECONDS = 10.0
-TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+# A function runs with its role's temporary credentials: a session token too.
+FUNCTION_CREDENTIALS = {**ENVIRONMENT, "AWS_SESSION_TOKEN": SECRET_ACCESS_KEY}
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ class Invoker:
         }
         env.update(fn.environment)
         # Reserved variables: AWS sets these whatever the function's configuration says.
-        env.update(TEST_CREDENTIALS)
+        env.update(FUNCTION_CREDENTIALS)
         env.update(
             {
                 "_HANDLER": fn.handler,

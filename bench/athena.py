@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 from botocore.client import BaseClient
 
+from local import athena_queries
 from local.aws import LocalAWS
 
 BUCKET = "bench-athena"
@@ -37,17 +38,8 @@ WINDOWED = """
 def run(athena: BaseClient, sql: str) -> tuple[float, dict]:
     """Seconds from StartQueryExecution until GetQueryExecution reports a final state."""
     started = time.perf_counter()
-    qid = athena.start_query_execution(
-        QueryString=sql, QueryExecutionContext={"Database": DATABASE}, WorkGroup=WORKGROUP
-    )["QueryExecutionId"]
-    while True:
-        execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
-        if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            elapsed = time.perf_counter() - started
-            if execution["Status"]["State"] != "SUCCEEDED":
-                raise RuntimeError(f"{sql[:60]}...: {execution['Status'].get('StateChangeReason')}")
-            return elapsed, execution
-        time.sleep(0.002)
+    execution = athena_queries.run(athena, sql, DATABASE, WORKGROUP, timeout=3600)
+    return time.perf_counter() - started, execution
 
 
 def readings(path: Path, rows: int, seed_day: int = 0) -> None:

@@ -20,6 +20,7 @@ import jinja2
 import sqlglot
 from airflow.sdk.execution_time.macros import ds_add
 
+from local import athena_queries
 from local.aws import LocalAWS
 from local.bootstrap import bootstrap
 from local.sources import traffic as feed
@@ -40,18 +41,9 @@ def render(name: str, params: dict) -> str:
 
 
 def athena(aws: LocalAWS, sql: str) -> tuple[float, dict]:
-    client = aws.client("athena")
     started = time.perf_counter()
-    qid = client.start_query_execution(
-        QueryString=sql, QueryExecutionContext={"Database": SETTINGS.lake_database}, WorkGroup=SETTINGS.athena_workgroup
-    )["QueryExecutionId"]
-    while True:
-        execution = client.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
-        if execution["Status"]["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            if execution["Status"]["State"] != "SUCCEEDED":
-                raise RuntimeError(execution["Status"].get("StateChangeReason"))
-            return time.perf_counter() - started, execution
-        time.sleep(0.01)
+    execution = athena_queries.run(aws.client("athena"), sql, SETTINGS.lake_database, SETTINGS.athena_workgroup, 3600)
+    return time.perf_counter() - started, execution
 
 
 def crawl(aws: LocalAWS, prefix: str, name: str) -> float:

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 import pendulum
 
+from local import athena_queries
 from local.airflow_env import DEFAULT_HOME
 from local.sources import traffic as feed
 from local.stack import LocalStack, free_port
@@ -35,17 +36,11 @@ def latest_due_day(delay: timedelta) -> date:
 
 
 def athena(stack: LocalStack, sql: str) -> list[list[str]]:
+    """The header row, then the data rows as text ("NULL" for NULL)."""
     client = stack.client("athena")
-    qid = client.start_query_execution(
-        QueryString=sql, QueryExecutionContext={"Database": SETTINGS.lake_database}, WorkGroup=SETTINGS.athena_workgroup
-    )["QueryExecutionId"]
-    while client.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"]["State"] in (
-        "QUEUED",
-        "RUNNING",
-    ):
-        time.sleep(0.1)
-    rows = client.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
-    return [[cell.get("VarCharValue", "NULL") for cell in row["Data"]] for row in rows]
+    execution = athena_queries.run(client, sql, SETTINGS.lake_database, SETTINGS.athena_workgroup)
+    columns, rows = athena_queries.result_rows(client, execution["QueryExecutionId"])
+    return [[name for name, _ in columns], *[["NULL" if v is None else v for v in row] for row in rows]]
 
 
 def table(rows: list[list[str]]) -> list[str]:

@@ -7,25 +7,15 @@ import json
 import time
 import uuid
 
+from local import athena_queries
 from pipelines.settings import SETTINGS
 
 BUCKET = SETTINGS.raw_bucket
 
 
 def query(athena, sql: str, database: str) -> list[list[str | None]]:
-    qid = athena.start_query_execution(
-        QueryString=sql, QueryExecutionContext={"Database": database}, WorkGroup=SETTINGS.athena_workgroup
-    )["QueryExecutionId"]
-    deadline = time.monotonic() + 60
-    while (status := athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"])["State"] in (
-        "QUEUED",
-        "RUNNING",
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    assert status["State"] == "SUCCEEDED", status.get("StateChangeReason")
-    rows = athena.get_query_results(QueryExecutionId=qid)["ResultSet"]["Rows"]
-    return [[d.get("VarCharValue") for d in r["Data"]] for r in rows[1:]]
+    execution = athena_queries.run(athena, sql, database, SETTINGS.athena_workgroup, timeout=60)
+    return athena_queries.result_rows(athena, execution["QueryExecutionId"])[1]
 
 
 def test_crawled_firehose_json_and_csv_are_queryable_in_athena(local_aws):

@@ -8,7 +8,6 @@ table and the quarantine back through Athena.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,9 +19,11 @@ import jinja2
 import pytest
 from airflow.sdk.execution_time import macros
 
+from local import athena_queries
 from pipelines.partitions import latest_attempt, publish
 from pipelines.settings import SETTINGS
 from pipelines.traffic import day_values
+from tests.athena_client import athena_rows
 from tests.traffic_reference import COLUMNS, PARTITION_COLUMNS
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql" / "traffic"
@@ -134,38 +135,15 @@ class Traffic:
         return executions
 
     def query(self, sql: str) -> dict:
-        athena = self.aws.client("athena")
-        qid = athena.start_query_execution(
-            QueryString=sql,
-            QueryExecutionContext={"Database": SETTINGS.lake_database},
-            WorkGroup=SETTINGS.athena_workgroup,
-        )["QueryExecutionId"]
-        deadline = time.monotonic() + 120
-        while True:
-            execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
-            if execution["Status"]["State"] not in ("QUEUED", "RUNNING"):
-                break
-            assert time.monotonic() < deadline, f"query {qid} did not finish"
-            time.sleep(0.02)
-        assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"].get("StateChangeReason")
-        return execution
+        """The execution of ``sql``, which must succeed."""
+        try:
+            return athena_queries.run(self.aws.client("athena"), sql, SETTINGS.lake_database, SETTINGS.athena_workgroup)
+        except athena_queries.QueryError as err:
+            raise AssertionError(str(err)) from None
 
     def select(self, sql: str) -> list[dict]:
         """Rows of a SELECT as dicts with Python values (int / float / str / None)."""
-        athena = self.aws.client("athena")
-        qid = self.query(sql)["QueryExecutionId"]
-        rows, names, types = [], None, None
-        for page in athena.get_paginator("get_query_results").paginate(QueryExecutionId=qid):
-            if names is None:
-                info = page["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
-                names, types = [c["Name"] for c in info], [c["Type"] for c in info]
-                page_rows = page["ResultSet"]["Rows"][1:]
-            else:
-                page_rows = page["ResultSet"]["Rows"]
-            for row in page_rows:
-                values = [d.get("VarCharValue") for d in row["Data"]]
-                rows.append({n: _typed(v, t) for n, v, t in zip(names, values, types, strict=True)})
-        return rows
+        return athena_rows(self.aws, sql)
 
     def processed(self, day: date = DAY) -> list[dict]:
         return self.select(
@@ -181,16 +159,6 @@ class Traffic:
             f"WHERE year = '{day:%Y}' AND month = '{day:%m}' AND day = '{day:%d}'"
         )
         return sorted((r["arrival_hour"], r["reason"], r["line"]) for r in rows)
-
-
-def _typed(value: str | None, athena_type: str) -> object:
-    if value is None:
-        return None
-    if athena_type in ("integer", "bigint", "smallint", "tinyint"):
-        return int(value)
-    if athena_type in ("double", "float", "real"):
-        return float(value)
-    return value
 
 
 @pytest.fixture

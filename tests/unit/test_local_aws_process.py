@@ -9,6 +9,7 @@ import sys
 import boto3
 import pytest
 
+from local import athena_queries
 from local.aws.credentials import local_client
 from local.bootstrap import bootstrap
 from local.stack import free_port
@@ -148,18 +149,13 @@ def test_the_documented_command_runs_glue_jobs_lambda_and_athena_in_another_regi
         assert json.loads(body) == {"total": 5}
 
         athena = regional("athena")
-        qid = athena.start_query_execution(
-            QueryString=f"CREATE EXTERNAL TABLE cli_in (n int) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
+        athena_queries.run(
+            athena,
+            f"CREATE EXTERNAL TABLE cli_in (n int) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' "
             f"LOCATION 's3://{settings.raw_bucket}/cli/in/'",
-            QueryExecutionContext={"Database": settings.raw_database},
-            WorkGroup=settings.athena_workgroup,
-        )["QueryExecutionId"]
-        while (state := athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Status"])["State"] in (
-            "QUEUED",
-            "RUNNING",
-        ):
-            time.sleep(0.05)
-        assert state["State"] == "SUCCEEDED", state
+            settings.raw_database,
+            settings.athena_workgroup,
+        )
         assert glue.get_table(DatabaseName=settings.raw_database, Name="cli_in")["Table"]["Name"] == "cli_in"
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -8,8 +8,10 @@ import json
 import pytest
 
 from local.aws.glue_crawler.globs import Exclusions
-from local.aws.glue_crawler.hive_types import Array, Struct, merge, parse, render
 from local.aws.glue_crawler.infer import SAMPLE_BYTES, UnreadableFile, infer_file
+from local.aws.glue_crawler.widening import merge
+from local.aws.hive.types import Array, Struct, parse
+from local.aws.hive.types import type_text as render
 
 
 @pytest.mark.parametrize(

@@ -19,29 +19,7 @@ from moto.glue.exceptions import (
 from moto.glue.models import GlueBackend, glue_backends
 
 from local.aws.athena.errors import QueryFailed
-
-SERDES = {
-    "parquet": (
-        "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
-        "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-        "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-    ),
-    "textfile": (
-        "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
-        "org.apache.hadoop.mapred.TextInputFormat",
-        "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-    ),
-    "json": (
-        "org.openx.data.jsonserde.JsonSerDe",
-        "org.apache.hadoop.mapred.TextInputFormat",
-        "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-    ),
-    "orc": (
-        "org.apache.hadoop.hive.ql.io.orc.OrcSerde",
-        "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat",
-        "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat",
-    ),
-}
+from local.aws.hive.formats import FORMATS
 
 
 @dataclass
@@ -199,7 +177,7 @@ def table_input(
     parameters: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The TableInput Athena sends to Glue for an external table."""
-    default_serde, default_input, default_output = SERDES.get(data_format, SERDES["textfile"])
+    default_serde, default_input, default_output = FORMATS.get(data_format, FORMATS["textfile"])
     return {
         "Name": name.lower(),
         "TableType": "EXTERNAL_TABLE",

@@ -10,12 +10,13 @@ import re
 from urllib.parse import unquote as url_unquote
 
 from local.aws.athena import sqltext
-from local.aws.athena.catalog import SERDES, Column, Table, table_input
+from local.aws.athena.catalog import Column, Table, table_input
 from local.aws.athena.errors import QueryFailed
-from local.aws.athena.hive_types import duckdb_type
 from local.aws.athena.results import ResultSet
 from local.aws.athena.scan import list_objects, partition_location
 from local.aws.athena.session import Session
+from local.aws.athena.types import duckdb_type
+from local.aws.hive.formats import FORMATS
 from local.aws.s3.files import split_uri
 
 NAME = r"((?:[`\"]?[\w-]+[`\"]?\.){0,2}[`\"]?[\w-]+[`\"]?)"
@@ -166,11 +167,11 @@ def _create_external_table(session: Session, sql: str, m: re.Match[str]) -> Resu
     if stored := re.search(r"\bSTORED\s+AS\s+(\w+)", masked, re.I):
         kind = stored.group(1).lower()
         if kind not in ("inputformat",):
-            if kind not in SERDES:
+            if kind not in FORMATS:
                 raise QueryFailed("NOT_SUPPORTED", f"STORED AS {kind.upper()} is not supported locally")
             data_format = kind
             if serde is None:
-                serde = SERDES[kind][0]
+                serde = FORMATS[kind].serde
     location = sqltext.string_after(rest, r"\bLOCATION")
     if not location:
         raise QueryFailed("SYNTAX_ERROR", "line 1:1: External tables must have a LOCATION")

@@ -14,10 +14,10 @@ from sqlglot.schema import MappingSchema
 
 from local.aws.athena import decimals, translate
 from local.aws.athena.errors import QueryFailed, from_duckdb
-from local.aws.athena.hive_types import athena_type, duckdb_type, renderer
 from local.aws.athena.results import ResultSet
 from local.aws.athena.scan import build_scan
 from local.aws.athena.session import Session
+from local.aws.athena.types import athena_type, duckdb_type, result_texter
 
 log = logging.getLogger(__name__)
 _databases: dict[tuple[str, ...], duckdb.DuckDBPyConnection] = {}
@@ -103,6 +103,6 @@ def run_select(session: Session, conn: duckdb.DuckDBPyConnection, tree: exp.Expr
         rows = relation.fetchall()
     except duckdb.Error as err:
         raise from_duckdb(err, sql) from None
-    renderers = [renderer(t) for t in types]
-    rendered = [tuple(f(v) for f, v in zip(renderers, row, strict=True)) for row in rows]
+    texters = [result_texter(t) for t in types]
+    rendered = [tuple(f(v) for f, v in zip(texters, row, strict=True)) for row in rows]
     return ResultSet(columns=list(zip(names, types, strict=True)), rows=rendered, header=True)

@@ -16,7 +16,7 @@ import duckdb
 
 from local.aws.athena.catalog import Catalog, Table
 from local.aws.athena.errors import QueryFailed
-from local.aws.athena.hive_types import duckdb_type
+from local.aws.athena.types import duckdb_type
 from local.aws.s3.files import S3Files, S3Object, split_uri
 
 HIVE_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"

@@ -19,10 +19,10 @@ from local.aws.athena import query, sqltext, translate
 from local.aws.athena.catalog import Column, table_input
 from local.aws.athena.ddl import NAME
 from local.aws.athena.errors import QueryFailed, from_duckdb
-from local.aws.athena.hive_types import duckdb_type, hive_type_of
 from local.aws.athena.results import ResultSet
 from local.aws.athena.scan import ident, list_objects, partition_folder, partition_location, quote
 from local.aws.athena.session import Session
+from local.aws.athena.types import duckdb_type, hive_type_of
 from local.aws.s3.files import split_uri
 
 _CTAS = re.compile(rf"^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?{NAME}\s*(WITH\s*\()?", re.I)

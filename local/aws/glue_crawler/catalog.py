@@ -7,20 +7,12 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from local.aws.glue_crawler.hive_types import HiveType, render
 from local.aws.glue_crawler.infer import TableSchema
+from local.aws.hive.formats import FORMATS
+from local.aws.hive.types import HiveType, type_text
 
-TEXT_INPUT = "org.apache.hadoop.mapred.TextInputFormat"
-TEXT_OUTPUT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
-FORMATS = {
-    "json": (TEXT_INPUT, TEXT_OUTPUT, "org.openx.data.jsonserde.JsonSerDe"),
-    "csv": (TEXT_INPUT, TEXT_OUTPUT, "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"),
-    "parquet": (
-        "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-        "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-        "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
-    ),
-}
+# The crawler's classification -> the storage format Glue records for it.
+STORAGE = {"json": "json", "csv": "textfile", "parquet": "parquet"}
 BATCH = 100  # BatchCreatePartition / BatchDeletePartition take at most 100 entries
 
 
@@ -47,7 +39,7 @@ def parameters(schema: TableSchema, crawler_name: str) -> dict[str, str]:
 def storage_descriptor(
     schema: TableSchema, columns: dict[str, HiveType], location: str, params: dict[str, str]
 ) -> dict[str, Any]:
-    input_format, output_format, serde = FORMATS[schema.classification]
+    serde, input_format, output_format = FORMATS[STORAGE[schema.classification]]
     if schema.classification == "json":
         serde_params = {"paths": ",".join(sorted(schema.json_keys))}
     elif schema.classification == "csv":
@@ -55,7 +47,7 @@ def storage_descriptor(
     else:
         serde_params = {"serialization.format": "1"}
     return {
-        "Columns": [{"Name": name, "Type": render(t)} for name, t in columns.items()],
+        "Columns": [{"Name": name, "Type": type_text(t)} for name, t in columns.items()],
         "Location": location,
         "InputFormat": input_format,
         "OutputFormat": output_format,

@@ -29,9 +29,10 @@ from moto.s3.exceptions import MissingBucket
 from local.aws.glue_crawler import catalog as shapes
 from local.aws.glue_crawler.catalog import Catalog
 from local.aws.glue_crawler.grouping import split_dissimilar
-from local.aws.glue_crawler.hive_types import HiveType, merge, parse
 from local.aws.glue_crawler.infer import FileSchema, TableSchema, UnreadableFile, combine, infer_file
 from local.aws.glue_crawler.layout import DataFile, TableFiles, target_tables
+from local.aws.glue_crawler.widening import merge
+from local.aws.hive.types import HiveType, parse
 from local.aws.s3.files import S3Files
 
 UNSUPPORTED_TARGETS = (
@@ -282,7 +283,8 @@ def _location(table: dict[str, Any]) -> str:
 
 
 def _catalog_columns(table: dict[str, Any]) -> dict[str, HiveType]:
-    return {c["Name"]: parse(c["Type"]) for c in table.get("StorageDescriptor", {}).get("Columns", [])}
+    # Lower-cased as the crawler names what it infers, struct fields included.
+    return {c["Name"]: parse(c["Type"].lower()) for c in table.get("StorageDescriptor", {}).get("Columns", [])}
 
 
 def _write_table(

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from local.aws.glue_crawler.hive_types import NULL, Array, HiveType, Map, Struct, merge, merge_fields
+from local.aws.glue_crawler.widening import merge, merge_fields
+from local.aws.hive.types import NULL, Array, HiveType, Map, Struct
 
 SAMPLE_BYTES = 1024 * 1024
 CSV_DELIMITERS = (",", "|", "\t", ";", "\x01")

@@ -1,4 +1,5 @@
-"""Hive/Athena types <-> DuckDB types, and values rendered as Athena renders them in results."""
+"""Hive types (``local.aws.hive.types``) <-> DuckDB types, Athena's result type names, and values
+written as Athena writes them in results (``result_text``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from local.aws.athena.errors import QueryFailed
+from local.aws.hive.types import Array, HiveType, Map, Struct, parse
 
 _PRIMITIVES = {
     "string": "VARCHAR",
@@ -31,76 +33,31 @@ _PRIMITIVES = {
 }
 
 
-class _TypeReader:
-    def __init__(self, text: str) -> None:
-        self.tokens = re.findall(r"[A-Za-z_][\w ]*?(?=[<>(),:]|$)|\d+|[<>(),:]|`[^`]+`", text.strip())
-        self.tokens = [t.strip() for t in self.tokens if t.strip()]
-        self.pos = 0
-        self.text = text
-
-    def peek(self) -> str | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self, expected: str | None = None) -> str:
-        token = self.peek()
-        if token is None or (expected is not None and token != expected):
-            raise QueryFailed("SYNTAX_ERROR", f"cannot read column type '{self.text}'")
-        self.pos += 1
-        return token
-
-    def read(self) -> str:
-        name = self.take().lower()
-        if name == "array":
-            self.take("<")
-            inner = self.read()
-            self.take(">")
-            return f"{inner}[]"
-        if name == "map":
-            self.take("<")
-            key = self.read()
-            self.take(",")
-            value = self.read()
-            self.take(">")
-            return f"MAP({key}, {value})"
-        if name in ("struct", "row"):
-            self.take("<") if self.peek() == "<" else self.take("(")
-            fields = []
-            while True:
-                field = self.take().strip("`")
-                if self.peek() == ":":
-                    self.take(":")
-                elif " " in field:  # Trino row(name type)
-                    field, _, rest = field.partition(" ")
-                    self.tokens.insert(self.pos, rest)
-                fields.append(f'"{field}" {self.read()}')
-                if self.peek() == ",":
-                    self.take(",")
-                    continue
-                break
-            self.take(">") if self.peek() == ">" else self.take(")")
-            return f"STRUCT({', '.join(fields)})"
-        if name == "decimal":
-            precision, scale = "10", "0"
-            if self.peek() == "(":
-                self.take("(")
-                precision = self.take()
-                if self.peek() == ",":
-                    self.take(",")
-                    scale = self.take()
-                self.take(")")
-            return f"DECIMAL({precision}, {scale})"
-        if name in ("varchar", "char") and self.peek() == "(":
-            self.take("(")
-            self.take()
-            self.take(")")
-        if name not in _PRIMITIVES:
-            raise QueryFailed("NOT_SUPPORTED", f"Unknown type '{name}' for column type '{self.text}'")
-        return _PRIMITIVES[name]
+def _duck(t: HiveType, text: str) -> str:
+    if isinstance(t, Array):
+        return f"{_duck(t.element, text)}[]"
+    if isinstance(t, Map):
+        return f"MAP({_duck(t.key, text)}, {_duck(t.value, text)})"
+    if isinstance(t, Struct):
+        return "STRUCT(" + ", ".join(f'"{name}" {_duck(ft, text)}' for name, ft in t.fields) + ")"
+    name, _, args = t.partition("(")
+    if name == "decimal":
+        precision, _, scale = (args.rstrip(")") or "10,0").partition(",")
+        return f"DECIMAL({precision}, {scale or 0})"
+    if name not in _PRIMITIVES:
+        raise QueryFailed("NOT_SUPPORTED", f"Unknown type '{name}' for column type '{text}'")
+    return _PRIMITIVES[name]
 
 
 def duckdb_type(hive_type: str) -> str:
     """``array<struct<a:int>>`` -> ``STRUCT("a" INTEGER)[]``."""
-    return _TypeReader(hive_type).read()
+    leading = re.match(r"\s*`?([A-Za-z_]\w*)", hive_type)
+    if leading and leading.group(1).lower() not in {*_PRIMITIVES, "decimal", "array", "map", "struct", "row"}:
+        raise QueryFailed("NOT_SUPPORTED", f"Unknown type '{leading.group(1).lower()}' for column type '{hive_type}'")
+    try:
+        return _duck(parse(hive_type), hive_type)
+    except ValueError:
+        raise QueryFailed("SYNTAX_ERROR", f"cannot read column type '{hive_type}'") from None
 
 
 def athena_type(duck_type: str) -> str:
@@ -164,7 +121,7 @@ def _java_double(value: float) -> str:
     return f"{sign}{mantissa}E{int(exponent)}"
 
 
-def render(value: Any, athena: str = "") -> str | None:
+def result_text(value: Any, athena: str = "") -> str | None:
     """A result value as Athena writes it in CSV and GetQueryResults (``None`` = NULL)."""
     if value is None:
         return None
@@ -195,7 +152,7 @@ def render(value: Any, athena: str = "") -> str | None:
 
 
 def _nested(value: Any) -> str:
-    text = render(value)
+    text = result_text(value)
     return "null" if text is None else text
 
 
@@ -244,13 +201,13 @@ def _plain(value: Any) -> str | None:
 
 
 def _text(value: Any) -> str | None:
-    return value if value is None or isinstance(value, str) else render(value)
+    return value if value is None or isinstance(value, str) else result_text(value)
 
 
-def renderer(athena: str) -> Callable[[Any], str | None]:
-    """The fastest correct ``render`` for a column of one Athena type."""
+def result_texter(athena: str) -> Callable[[Any], str | None]:
+    """The fastest correct ``result_text`` for a column of one Athena type."""
     if athena == "varchar":
         return _text
     if athena in ("tinyint", "smallint", "integer", "bigint", "date"):
         return _plain
-    return lambda value: render(value, athena)
+    return lambda value: result_text(value, athena)

@@ -21,6 +21,7 @@ from moto.glue.exceptions import CrawlerNotRunningException, CrawlerRunningExcep
 from local.aws.context import ServiceContext
 from local.aws.credentials import local_client
 from local.aws.glue_crawler.crawl import CrawlCancelled, CrawlerConfig, CrawlFailed, CrawlOutcome, crawl
+from local.aws.logs import write_events
 
 if TYPE_CHECKING:
     from moto.glue.models import FakeCrawler
@@ -197,19 +198,9 @@ class Runner:
     def _write_logs(self, run: CrawlRun, region: str) -> None:
         """The crawl's messages in CloudWatch Logs, where Glue writes them (best effort)."""
         try:
-            logs = self.client("logs", region)
-            for create, kwargs in (
-                (logs.create_log_group, {"logGroupName": run.log_group}),
-                (logs.create_log_stream, {"logGroupName": run.log_group, "logStreamName": run.log_stream}),
-            ):
-                try:
-                    create(**kwargs)
-                except logs.exceptions.ResourceAlreadyExistsException:
-                    pass
             now = int(time.time() * 1000)
-            events = [{"timestamp": now, "message": f"[{run.crawl_id}] {m}"} for m in run.messages]
-            if events:
-                logs.put_log_events(logGroupName=run.log_group, logStreamName=run.log_stream, logEvents=events)
+            events = [(now, f"[{run.crawl_id}] {m}") for m in run.messages]
+            write_events(self.ctx.s3.account_id, region, run.log_group, run.log_stream, events)
         except Exception:
             log.warning("could not write crawler logs for %s", run.crawler_name, exc_info=True)
 

@@ -16,7 +16,7 @@ from moto.awslambda.models import LambdaFunction
 
 from local.aws.lambda_runtime.function import FunctionSpec, function_spec
 from local.aws.lambda_runtime.invoker import InvocationResult, Invoker
-from local.aws.lambda_runtime.log_sink import write_logs
+from local.aws.logs import write_events
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ class LambdaService:
         self, account_id: str, spec: FunctionSpec, event: str, client_context: dict[str, Any] | None
     ) -> InvocationResult:
         result = self.invoker.invoke(spec, event, client_context)
-        write_logs(account_id, spec.region, spec.log_group, result.log_stream, result.log_lines)
+        lines = [(line.timestamp_ms, line.message) for line in result.log_lines]
+        write_events(account_id, spec.region, spec.log_group, result.log_stream, lines)
         return result
 
     def _start_async(

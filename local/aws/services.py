@@ -1,14 +1,13 @@
 """The emulated services that execute for real, each a moto adapter in its own folder.
 
-Every adapter module (``local/aws/<service>/adapter.py``) has ``PATCHES`` (its replacements of
-moto's methods, ``local.aws.patching``), ``install(ctx)`` and ``uninstall()``. moto serves every
-other API of every service as it is. Order matters only on stop: the reverse of this list.
+Every ``local/aws/<service>/adapter.py`` defines ``ADAPTER`` (``local.aws.adapter.ServiceAdapter``:
+its replacements of moto's methods and the engine they drive). moto serves every other API of
+every service as it is. Order matters only on stop: the reverse of this list.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
-
+from local.aws.adapter import ServiceAdapter
 from local.aws.athena import adapter as athena
 from local.aws.context import ServiceContext
 from local.aws.firehose import adapter as firehose
@@ -17,7 +16,14 @@ from local.aws.glue_jobs import adapter as glue_jobs
 from local.aws.lambda_runtime import adapter as lambda_runtime
 from local.aws.s3 import adapter as s3
 
-ADAPTERS: tuple[ModuleType, ...] = (s3, athena, glue_crawler, glue_jobs, lambda_runtime, firehose)
+ADAPTERS: tuple[ServiceAdapter, ...] = (
+    s3.ADAPTER,
+    athena.ADAPTER,
+    glue_crawler.ADAPTER,
+    glue_jobs.ADAPTER,
+    lambda_runtime.ADAPTER,
+    firehose.ADAPTER,
+)
 
 
 def install(ctx: ServiceContext) -> None:

@@ -363,16 +363,19 @@ def test_sample_size_limits_the_files_read_per_folder(glue, s3, uid, database):
 
 @pytest.fixture
 def gate(monkeypatch) -> Iterator[Callable[[str], threading.Event]]:
-    """Hold crawls at a step ('inspect' or 'write') until the returned event is set."""
+    """Hold crawls at a step ('inspect' or 'write') until the returned event is set; its
+    ``reached`` event is set once a crawl waits there."""
     events: list[threading.Event] = []
 
     def hold(step: str) -> threading.Event:
         release = threading.Event()
+        release.reached = threading.Event()
         events.append(release)
         name = {"inspect": "_inspect", "write": "_write_table"}[step]
         original = getattr(crawl_module, name)
 
         def held(*args, **kwargs):
+            release.reached.set()
             assert release.wait(10), "test never released the crawl"
             return original(*args, **kwargs)
 
@@ -434,6 +437,7 @@ def test_stop_crawler_cancels_the_crawl(glue, s3, uid, database, gate):
     create_crawler(glue, name, database, [f"s3://{BUCKET}/{uid}/stopped/"])
     inspecting = gate("inspect")
     glue.start_crawler(Name=name)
+    assert inspecting.reached.wait(10)  # the crawl is running, held before it reads the files
 
     glue.stop_crawler(Name=name)
     assert glue.get_crawler(Name=name)["Crawler"]["State"] == "STOPPING"

@@ -12,15 +12,13 @@ from typing import Any
 from moto.athena.models import AthenaBackend, Execution
 from moto.athena.responses import AthenaResponse
 
+from local.aws.adapter import ServiceAdapter
 from local.aws.athena import results
 from local.aws.athena.catalog import Catalog
 from local.aws.athena.errors import InvalidRequest
 from local.aws.athena.executor import TERMINAL, Executor, QueryRun, classify
 from local.aws.athena.sqltext import mask
-from local.aws.context import ServiceContext
 from local.aws.patching import Patches
-
-_executor: Executor | None = None
 
 
 class RealExecution(Execution):
@@ -36,13 +34,8 @@ class RealExecution(Execution):
 
     @status.setter
     def status(self, value: str) -> None:
-        if value == "CANCELLED" and _executor is not None:
-            _executor.cancel(self.run.query_id)
-
-
-def _engine() -> Executor:
-    assert _executor is not None, "the Athena engine is not installed"
-    return _executor
+        if value == "CANCELLED" and ADAPTER.installed:
+            ADAPTER.engine.cancel(self.run.query_id)
 
 
 def _output_base(backend: AthenaBackend, config: dict[str, Any] | None, workgroup: str | None) -> str:
@@ -111,21 +104,21 @@ def start_query_execution(
         run.state, run.reason = "FAILED", f"NOT_SUPPORTED: Catalog '{catalog_name}' is not supported locally"
     self.executions[execution.id] = execution
     if run.state == "QUEUED":
-        _engine().submit(run)
+        ADAPTER.engine.submit(run)
     else:
-        _engine().runs[run.query_id] = run
+        ADAPTER.engine.runs[run.query_id] = run
     return execution.id
 
 
 def stop_query_execution(self: AthenaBackend, exec_id: str) -> None:
     if exec_id not in self.executions:
         raise InvalidRequest(f"QueryExecution {exec_id} was not found")
-    _engine().cancel(exec_id)
+    ADAPTER.engine.cancel(exec_id)
 
 
 def _describe(backend: AthenaBackend, exec_id: str) -> dict[str, Any]:
     execution = backend.executions.get(exec_id)
-    run = _engine().runs.get(exec_id)
+    run = ADAPTER.engine.runs.get(exec_id)
     if execution is None or run is None:
         raise InvalidRequest(f"QueryExecution {exec_id} was not found")
     status: dict[str, Any] = {"State": run.state, "SubmissionDateTime": run.submitted}
@@ -166,7 +159,7 @@ POLL_WAIT_SECONDS = 0.05
 
 def response_get_query_execution(self: AthenaResponse) -> str:
     exec_id = self._get_param("QueryExecutionId")
-    run = _engine().runs.get(exec_id)
+    run = ADAPTER.engine.runs.get(exec_id)
     if run is not None and run.state not in TERMINAL:
         run.done.wait(POLL_WAIT_SECONDS)
     return json.dumps({"QueryExecution": _describe(self.athena_backend, exec_id)})
@@ -186,11 +179,11 @@ def response_batch_get_query_execution(self: AthenaResponse) -> str:
 
 def response_get_query_results(self: AthenaResponse) -> str:
     exec_id = self._get_param("QueryExecutionId")
-    run = _engine().runs.get(exec_id)
+    run = ADAPTER.engine.runs.get(exec_id)
     if run is None:
         if exec_id not in self.athena_backend.executions:
             raise InvalidRequest(f"QueryExecution {exec_id} was not found")
-        return PATCHES.original(AthenaResponse, "get_query_results")(self)
+        return ADAPTER.original(AthenaResponse, "get_query_results")(self)
     if run.state in ("QUEUED", "RUNNING"):
         raise InvalidRequest(f"Query has not yet finished. Current state: {run.state}")
     if run.state != "SUCCEEDED" or run.result is None:
@@ -204,25 +197,15 @@ def response_get_query_results(self: AthenaResponse) -> str:
     return json.dumps(results.page(run.result, token, int(max_results) if max_results else None))
 
 
-PATCHES = Patches(
-    (AthenaBackend, "start_query_execution", start_query_execution),
-    (AthenaBackend, "stop_query_execution", stop_query_execution),
-    (AthenaResponse, "get_query_execution", response_get_query_execution),
-    (AthenaResponse, "get_query_results", response_get_query_results),
-    (AthenaResponse, "batch_get_query_execution", response_batch_get_query_execution),
+ADAPTER = ServiceAdapter(
+    "Athena",
+    Patches(
+        (AthenaBackend, "start_query_execution", start_query_execution),
+        (AthenaBackend, "stop_query_execution", stop_query_execution),
+        (AthenaResponse, "get_query_execution", response_get_query_execution),
+        (AthenaResponse, "get_query_results", response_get_query_results),
+        (AthenaResponse, "batch_get_query_execution", response_batch_get_query_execution),
+    ),
+    start=lambda ctx: Executor(ctx.s3, ctx.data_dir / "athena"),
+    stop=Executor.shutdown,
 )
-
-
-def install(ctx: ServiceContext) -> None:
-    global _executor
-    if _executor is None:
-        _executor = Executor(ctx.s3, ctx.data_dir / "athena")
-    PATCHES.apply()
-
-
-def uninstall() -> None:
-    global _executor
-    PATCHES.undo()
-    if _executor is not None:
-        _executor.shutdown()
-        _executor = None

@@ -16,20 +16,17 @@ from moto.firehose.models import FirehoseBackend
 from moto.kinesis.exceptions import ResourceNotFoundError as KinesisNotFound
 from moto.kinesis.models import kinesis_backends
 
+from local.aws.adapter import ServiceAdapter
 from local.aws.context import ServiceContext
 from local.aws.firehose.delivery import DeliveryService
 from local.aws.firehose.destination import unsupported
 from local.aws.firehose.kinesis_source import parse_stream_arn
 from local.aws.patching import Patches
 
-_service: DeliveryService | None = None
-
 
 def flush(delivery_stream_name: str | None = None) -> list[str]:
     """Deliver what is buffered now, whatever the buffering hints say; return the S3 keys written."""
-    if _service is None:
-        raise RuntimeError("the local Firehose adapter is not installed")
-    return _service.flush(delivery_stream_name)
+    return ADAPTER.engine.flush(delivery_stream_name)
 
 
 def _check_create(
@@ -52,7 +49,7 @@ def _check_create(
 
 
 def _create_delivery_stream(self: FirehoseBackend, *args: Any, **kwargs: Any) -> str:
-    original = PATCHES.original(FirehoseBackend, "create_delivery_stream")
+    original = ADAPTER.original(FirehoseBackend, "create_delivery_stream")
     bound = inspect.signature(original).bind(self, *args, **kwargs).arguments
     _check_create(
         bound.get("delivery_stream_type"),
@@ -60,8 +57,7 @@ def _create_delivery_stream(self: FirehoseBackend, *args: Any, **kwargs: Any) ->
         [bound.get("s3_destination_configuration"), bound.get("extended_s3_destination_configuration")],
     )
     arn = original(self, *args, **kwargs)
-    assert _service is not None
-    _service.register(self, self.delivery_streams[bound["delivery_stream_name"]])
+    ADAPTER.engine.register(self, self.delivery_streams[bound["delivery_stream_name"]])
     return arn
 
 
@@ -69,8 +65,8 @@ def _put_record_batch(self: FirehoseBackend, delivery_stream_name: str, records:
     stream = self.delivery_streams.get(delivery_stream_name)
     if stream is not None and stream.delivery_stream_type == "KinesisStreamAsSource":
         raise InvalidArgumentException("This operation is not permitted on KinesisStreamAsSource delivery stream type.")
-    if stream is None or _service is None or not _service.accept(self, stream, [_data(r) for r in records]):
-        return PATCHES.original(FirehoseBackend, "put_record_batch")(self, delivery_stream_name, records)
+    if stream is None or not ADAPTER.engine.accept(self, stream, [_data(r) for r in records]):
+        return ADAPTER.original(FirehoseBackend, "put_record_batch")(self, delivery_stream_name, records)
     return {
         "FailedPutCount": 0,
         "Encrypted": False,
@@ -83,23 +79,18 @@ def _data(record: dict[str, Any]) -> bytes:
     return base64.b64decode(data) if isinstance(data, str) else bytes(data)
 
 
-PATCHES = Patches(
-    (FirehoseBackend, "create_delivery_stream", _create_delivery_stream),
-    (FirehoseBackend, "put_record_batch", _put_record_batch),
+def _start(ctx: ServiceContext) -> DeliveryService:
+    service = DeliveryService(ctx.s3)
+    service.start()
+    return service
+
+
+ADAPTER = ServiceAdapter(
+    "Firehose",
+    Patches(
+        (FirehoseBackend, "create_delivery_stream", _create_delivery_stream),
+        (FirehoseBackend, "put_record_batch", _put_record_batch),
+    ),
+    start=_start,
+    stop=DeliveryService.stop,
 )
-
-
-def install(ctx: ServiceContext) -> None:
-    global _service
-    if _service is None:
-        _service = DeliveryService(ctx.s3)
-        _service.start()
-    PATCHES.apply()
-
-
-def uninstall() -> None:
-    global _service
-    PATCHES.undo()
-    if _service is not None:
-        _service.stop()
-        _service = None

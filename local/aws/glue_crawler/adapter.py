@@ -16,7 +16,7 @@ from moto.glue.exceptions import CrawlerNotRunningException, CrawlerRunningExcep
 from moto.glue.models import FakeCrawler, GlueBackend
 from moto.glue.responses import GlueResponse
 
-from local.aws.context import ServiceContext
+from local.aws.adapter import ServiceAdapter
 from local.aws.glue_crawler.runs import FINISHED, CrawlRun, Runner
 from local.aws.patching import Patches
 
@@ -36,8 +36,6 @@ UPDATABLE = {
     "CrawlerSecurityConfiguration": "crawler_security_configuration",
 }
 
-_runner: Runner | None = None
-
 
 def _runs(crawler: FakeCrawler) -> list[CrawlRun]:
     return [c for c in crawler.crawls if isinstance(c, CrawlRun)]
@@ -52,9 +50,7 @@ def _current(crawler: FakeCrawler) -> Any:
 
 def start_crawler(self: GlueBackend, name: str) -> None:
     crawler = self.get_crawler(name)
-    if _runner is None:
-        raise RuntimeError("the local Glue crawler engine is not installed")
-    _runner.start(crawler, self.region_name)
+    ADAPTER.engine.start(crawler, self.region_name)
 
 
 def stop_crawler(self: GlueBackend, name: str) -> None:
@@ -106,7 +102,7 @@ def get_crawler_metrics(self: GlueBackend, names: list[str] | None) -> list[dict
 
 def crawler_as_dict(self: FakeCrawler) -> dict[str, Any]:
     """moto's ``as_dict``, with LastCrawl the last finished run, as in AWS, with its error."""
-    data = PATCHES.original(FakeCrawler, "as_dict")(self)
+    data = ADAPTER.original(FakeCrawler, "as_dict")(self)
     runs = _runs(self)
     if not runs:
         return data
@@ -134,27 +130,17 @@ def response_get_crawler_metrics(self: GlueResponse) -> ActionResult:
     return ActionResult({"CrawlerMetricsList": metrics})
 
 
-PATCHES = Patches(
-    (GlueBackend, "start_crawler", start_crawler),
-    (GlueBackend, "stop_crawler", stop_crawler),
-    (GlueBackend, "update_crawler", update_crawler),
-    (GlueBackend, "get_crawler_metrics", get_crawler_metrics),
-    (FakeCrawler, "as_dict", crawler_as_dict),
-    (GlueResponse, "update_crawler", response_update_crawler),
-    (GlueResponse, "get_crawler_metrics", response_get_crawler_metrics),
+ADAPTER = ServiceAdapter(
+    "Glue crawler",
+    Patches(
+        (GlueBackend, "start_crawler", start_crawler),
+        (GlueBackend, "stop_crawler", stop_crawler),
+        (GlueBackend, "update_crawler", update_crawler),
+        (GlueBackend, "get_crawler_metrics", get_crawler_metrics),
+        (FakeCrawler, "as_dict", crawler_as_dict),
+        (GlueResponse, "update_crawler", response_update_crawler),
+        (GlueResponse, "get_crawler_metrics", response_get_crawler_metrics),
+    ),
+    start=Runner,
+    stop=Runner.join,
 )
-
-
-def install(ctx: ServiceContext) -> None:
-    global _runner
-    if _runner is None:
-        _runner = Runner(ctx)
-    PATCHES.apply()
-
-
-def uninstall() -> None:
-    global _runner
-    if _runner is not None:
-        _runner.join()
-    PATCHES.undo()
-    _runner = None

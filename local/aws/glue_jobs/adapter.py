@@ -15,6 +15,7 @@ from moto.glue.exceptions import ConcurrentRunsExceededException
 from moto.glue.models import GlueBackend
 from moto.glue.responses import GlueResponse
 
+from local.aws.adapter import ServiceAdapter
 from local.aws.context import ServiceContext
 from local.aws.glue_jobs.runs import ACTIVE_STATES, JobRunner, LocalJobRun
 from local.aws.patching import Patches
@@ -100,21 +101,12 @@ class GlueJobRuns:
             runner.thread.join(timeout)
 
 
-_runs: GlueJobRuns | None = None
-
-
-def _job_runs() -> GlueJobRuns:
-    if _runs is None:
-        raise RuntimeError("the local Glue jobs adapter is not installed")
-    return _runs
-
-
 def start_job_run(backend: GlueBackend, name: str, arguments: dict[str, str] | None, *rest: Any) -> str:
-    return _job_runs().start_job_run(backend, name, arguments, *rest)
+    return ADAPTER.engine.start_job_run(backend, name, arguments, *rest)
 
 
 def batch_stop_job_run(backend: GlueBackend, job_name: str, run_ids: list[str]) -> dict[str, Any]:
-    return _job_runs().batch_stop_job_run(backend, job_name, run_ids)
+    return ADAPTER.engine.batch_stop_job_run(backend, job_name, run_ids)
 
 
 def response_batch_stop_job_run(response: GlueResponse) -> ActionResult:
@@ -124,23 +116,13 @@ def response_batch_stop_job_run(response: GlueResponse) -> ActionResult:
     return ActionResult(result)
 
 
-PATCHES = Patches(
-    (GlueBackend, "start_job_run", start_job_run),
-    (GlueBackend, "batch_stop_job_run", batch_stop_job_run),
-    (GlueResponse, "batch_stop_job_run", response_batch_stop_job_run),
+ADAPTER = ServiceAdapter(
+    "Glue jobs",
+    Patches(
+        (GlueBackend, "start_job_run", start_job_run),
+        (GlueBackend, "batch_stop_job_run", batch_stop_job_run),
+        (GlueResponse, "batch_stop_job_run", response_batch_stop_job_run),
+    ),
+    start=GlueJobRuns,
+    stop=GlueJobRuns.stop_all,
 )
-
-
-def install(ctx: ServiceContext) -> None:
-    global _runs
-    if _runs is None:
-        _runs = GlueJobRuns(ctx)
-    PATCHES.apply()
-
-
-def uninstall() -> None:
-    global _runs
-    if _runs is not None:
-        _runs.stop_all()
-    PATCHES.undo()
-    _runs = None

@@ -13,33 +13,30 @@ from typing import Any
 
 from moto.s3.responses import S3Response
 
-from local.aws.context import ServiceContext
+from local.aws.adapter import ServiceAdapter
 from local.aws.patching import Patches
 
 _CONDITIONS = ("If-None-Match", "If-Match")
-_lock = threading.Lock()
 
 
 def _serialised(name: str) -> Callable[[S3Response], Any]:
     def handler(self: S3Response) -> Any:
-        original = PATCHES.original(S3Response, name)
+        original = ADAPTER.original(S3Response, name)
         if any(self.headers.get(header) for header in _CONDITIONS):
-            with _lock:
+            with ADAPTER.engine:
                 return original(self)
         return original(self)
 
     return handler
 
 
-PATCHES = Patches(
-    (S3Response, "put_object", _serialised("put_object")),
-    (S3Response, "delete_object", _serialised("delete_object")),
+# The engine is the one lock conditional requests take.
+ADAPTER = ServiceAdapter(
+    "S3",
+    Patches(
+        (S3Response, "put_object", _serialised("put_object")),
+        (S3Response, "delete_object", _serialised("delete_object")),
+    ),
+    start=lambda ctx: threading.Lock(),
+    stop=lambda lock: None,
 )
-
-
-def install(ctx: ServiceContext) -> None:
-    PATCHES.apply()
-
-
-def uninstall() -> None:
-    PATCHES.undo()

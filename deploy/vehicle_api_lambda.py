@@ -36,7 +36,8 @@ def _ensure_role(iam: BaseClient, name: str) -> str:
     return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
 
 
-def _put_secret(secrets: BaseClient, name: str, value: dict[str, Any]) -> None:
+def put_secret(secrets: BaseClient, name: str, value: dict[str, Any]) -> None:
+    """Create the secret, or give it a new value if it exists."""
     try:
         secrets.create_secret(Name=name, SecretString=json.dumps(value))
     except ClientError as err:
@@ -65,7 +66,7 @@ def deploy_downloader(
     name = function_name or settings.vehicle_api_lambda
     done = []
     if secret_value is not None:
-        _put_secret(client("secretsmanager"), settings.vehicle_api_secret, secret_value)
+        put_secret(client("secretsmanager"), settings.vehicle_api_secret, secret_value)
         done.append(f"secret {settings.vehicle_api_secret}")
     role = role_arn or _ensure_role(client("iam"), name)
     zip_bytes = build_zip()

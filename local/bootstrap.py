@@ -7,7 +7,6 @@ Names come from the same settings module the DAGs read.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,7 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from deploy.vehicle_api_lambda import deploy_downloader
+from deploy.vehicle_api_lambda import deploy_downloader, put_secret
 from local.aws.credentials import local_client
 from local.sources import traffic as feed
 from pipelines.settings import Settings, load
@@ -98,12 +97,7 @@ def bootstrap(
 
     sm = client("secretsmanager")
     for name, value in (secrets or {}).items():
-        try:
-            sm.create_secret(Name=name, SecretString=json.dumps(value))
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ResourceExistsException":
-                raise
-            sm.put_secret_value(SecretId=name, SecretString=json.dumps(value))
+        put_secret(sm, name, value)
         done.append(f"secret {name}")
 
     if vehicle_api_url is not None:

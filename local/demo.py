@@ -21,7 +21,7 @@ import pendulum
 from local import athena_queries
 from local.airflow_env import DEFAULT_HOME
 from local.sources import traffic as feed
-from local.stack import LocalStack, free_port
+from local.stack import LocalStack, free_port, wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.timetables import PreviousDayTimetable
 from pipelines.traffic import PROCESSED_TABLE
@@ -138,10 +138,7 @@ def first_run_state(stack: LocalStack, dag_id: str) -> str | None:
 
 def wait_for_success(stack: LocalStack, dag_id: str, timeout: float = 900) -> str:
     deadline = time.monotonic() + timeout
-    while stack.airflow("dags", "details", dag_id, check=False).returncode != 0:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{dag_id} was not parsed")
-        time.sleep(2)
+    wait_for_dag(stack, dag_id, timeout)
     while time.monotonic() < deadline:
         state = first_run_state(stack, dag_id)
         if state in ("success", "failed"):
@@ -163,8 +160,7 @@ def main() -> None:
     with stack:
         for run in RUNS:
             for dag_id in run.wait_for:
-                while stack.airflow("dags", "details", dag_id, check=False).returncode != 0:
-                    time.sleep(2)
+                wait_for_dag(stack, dag_id, timeout=900)
             started = time.monotonic()
             print(f"\n== {run.title}", flush=True)
             run.start(stack)

@@ -17,6 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from botocore.client import BaseClient
 
@@ -213,3 +214,13 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def wait_for_dag(stack: Any, dag_id: str, timeout: float = 120) -> None:
+    """Block until the dag-processor of ``stack`` (anything with an ``airflow(*args, check=)`` CLI)
+    has parsed ``dag_id`` into the metadata DB."""
+    deadline = time.monotonic() + timeout
+    while stack.airflow("dags", "details", dag_id, check=False).returncode != 0:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{dag_id} was not parsed within {timeout} s")
+        time.sleep(2)

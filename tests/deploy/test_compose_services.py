@@ -13,12 +13,13 @@ import pytest
 from local.bootstrap import SAMPLE_TRAFFIC_DETECTORS, SAMPLE_TRAFFIC_SEED
 from local.sources import traffic as feed
 from local.sources.vehicle_api.data import expected_records
+from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic import PROCESSED_TABLE
 from tests.athena_client import athena_rows
 from tests.deploy.compose_runner import ComposeRun
 from tests.local_aws.test_traffic_generated import same
-from tests.services.conftest import cli_json, wait_for_dag, wait_for_run
+from tests.services.conftest import cli_json, wait_for_run
 from tests.traffic_reference import expected_rows, records_of
 
 pytestmark = pytest.mark.services

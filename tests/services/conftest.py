@@ -45,15 +45,6 @@ def api_token(stack: LocalStack) -> str:
         return json.load(response)["access_token"]
 
 
-def wait_for_dag(stack: LocalStack, dag_id: str, timeout: float = 120) -> None:
-    """Block until the dag-processor has parsed ``dag_id`` into the metadata DB."""
-    deadline = time.monotonic() + timeout
-    while stack.airflow("dags", "details", dag_id, check=False).returncode != 0:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{dag_id} was not parsed within {timeout} s")
-        time.sleep(2)
-
-
 def cli_json(stack: LocalStack, *args: str) -> list[dict]:
     """An ``airflow ... -o json`` command's rows (the CLI may print warnings before the JSON)."""
     lines = stack.airflow(*args, "-o", "json").stdout.strip().splitlines()

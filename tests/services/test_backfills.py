@@ -9,11 +9,11 @@ import pytest
 
 from local.sources import traffic as feed
 from local.sources.vehicle_api.data import expected_records
-from local.stack import LocalStack
+from local.stack import LocalStack, wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic import PROCESSED_TABLE
 from tests.local_aws.test_traffic_generated import same
-from tests.services.conftest import cli_json, wait_for_dag
+from tests.services.conftest import cli_json
 from tests.traffic_reference import expected_rows, records_of
 
 pytestmark = pytest.mark.services

@@ -11,9 +11,10 @@ from datetime import date, timedelta
 import pytest
 
 from local.sources import traffic as feed
+from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic import ATTEMPTS_TABLE
-from tests.services.conftest import wait_for_dag, wait_for_run
+from tests.services.conftest import wait_for_run
 from tests.services.test_backfills import wait_for_runs
 from tests.services.test_entry_points import assert_day_is_exact
 from tests.traffic_reference import records_of

@@ -12,11 +12,12 @@ from datetime import date, timedelta
 import pytest
 
 from local.sources import traffic as feed
+from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic import PROCESSED_TABLE
 from tests.athena_client import athena_rows
 from tests.local_aws.test_traffic_generated import same
-from tests.services.conftest import wait_for_dag, wait_for_run
+from tests.services.conftest import wait_for_run
 from tests.traffic_reference import expected_rows, records_of
 
 pytestmark = pytest.mark.services

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from pipelines.vehicle_api.contract import day_bounds
+
 ENDPOINTS = ("vehicles", "sensor-data")
 DEFAULT_SEED = "vehicle-api"
 DAY_MS = 86_400_000
@@ -162,12 +164,6 @@ def records_between(
     return found
 
 
-def day_range(day: date) -> tuple[datetime, datetime]:
-    """[day 00:00 UTC, next day 00:00 UTC)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
 def expected_records(
     endpoint: str,
     day: date | str,
@@ -182,8 +178,8 @@ def expected_records(
     """
     first = date.fromisoformat(day) if isinstance(day, str) else day
     last = first if end_day is None else (date.fromisoformat(end_day) if isinstance(end_day, str) else end_day)
-    start, _ = day_range(first)
-    _, end = day_range(last)
+    start, _ = day_bounds(first)
+    _, end = day_bounds(last)
     return [dict(record) for record in records_between(endpoint, start, end, seed, volume)]
 
 

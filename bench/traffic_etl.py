@@ -22,7 +22,7 @@ from airflow.sdk.execution_time.macros import ds_add
 
 from local import athena_queries
 from local.aws import LocalAWS
-from local.bootstrap import bootstrap
+from local.provision import provision
 from local.sources import traffic as feed
 from pipelines.settings import SETTINGS
 from pipelines.traffic import PROCESSED_TABLE, REJECTS_TABLE, crawler_config, sql_params
@@ -122,7 +122,7 @@ def aws_files(aws: LocalAWS, prefix: str) -> list[Path]:
 
 def main() -> None:
     with LocalAWS(port=0) as aws, tempfile.TemporaryDirectory() as scratch:
-        bootstrap(aws.endpoint_url, SETTINGS)
+        provision(aws.endpoint_url, SETTINGS)
         s3 = aws.client("s3")
 
         big = feed.write_range(

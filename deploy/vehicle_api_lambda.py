@@ -1,4 +1,4 @@
-"""Create or update the downloader Lambda in an AWS endpoint (the local bootstrap calls this)."""
+"""Create or update the downloader Lambda in an AWS endpoint (local.provision calls this)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def deploy_downloader(
     ``client(service)`` returns a boto3 client of the target endpoint. ``secret_value``
     (``{"base_url", "client_id", "client_secret"}``), when given, is written to the secret
     ``settings.vehicle_api_secret`` first. Without ``role_arn`` a role named after the function
-    is created if missing. Returns a line per resource for the bootstrap's log (no secret values).
+    is created if missing. Returns a line per resource for the provisioning log (no secret values).
     """
     name = function_name or settings.vehicle_api_lambda
     done = []

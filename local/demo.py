@@ -21,7 +21,7 @@ import pendulum
 from local import athena_queries
 from local.airflow_env import DEFAULT_HOME
 from local.sources import traffic as feed
-from local.stack import LocalStack, free_port, wait_for_dag
+from local.stack import DevStack, free_port, wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.timetables import PreviousDayTimetable
 from pipelines.traffic import PROCESSED_TABLE
@@ -35,7 +35,7 @@ def latest_due_day(delay: timedelta) -> date:
     return interval.start.date()
 
 
-def athena(stack: LocalStack, sql: str) -> list[list[str]]:
+def athena(stack: DevStack, sql: str) -> list[list[str]]:
     """The header row, then the data rows as text ("NULL" for NULL)."""
     client = stack.client("athena")
     execution = athena_queries.run(client, sql, SETTINGS.lake_database, SETTINGS.athena_workgroup)
@@ -51,29 +51,29 @@ def table(rows: list[list[str]]) -> list[str]:
 @dataclass(frozen=True)
 class DemoRun:
     title: str
-    start: Callable[[LocalStack], None]
+    start: Callable[[DevStack], None]
     wait_for: tuple[str, ...]  # DAGs whose first run must succeed
-    report: Callable[[LocalStack], list[str]]
+    report: Callable[[DevStack], list[str]]
 
 
-def start_healthcheck(stack: LocalStack) -> None:
+def start_healthcheck(stack: DevStack) -> None:
     stack.airflow("dags", "unpause", "healthcheck")
 
 
-def report_healthcheck(stack: LocalStack) -> list[str]:
+def report_healthcheck(stack: DevStack) -> list[str]:
     listing = stack.client("s3").list_objects_v2(Bucket=SETTINGS.artifacts_bucket, Prefix="healthcheck/")
     key = listing["Contents"][0]["Key"]
     body = stack.client("s3").get_object(Bucket=SETTINGS.artifacts_bucket, Key=key)["Body"].read()
     return [f"  s3://{SETTINGS.artifacts_bucket}/{key}: {body.decode()}"]
 
 
-def start_vehicle_api(stack: LocalStack) -> None:
+def start_vehicle_api(stack: DevStack) -> None:
     # Processing first, so the download's asset events find it listening.
     stack.airflow("dags", "unpause", "vehicle_api_processing")
     stack.airflow("dags", "unpause", "vehicle_api_download")
 
 
-def report_vehicle_api(stack: LocalStack) -> list[str]:
+def report_vehicle_api(stack: DevStack) -> list[str]:
     day = latest_due_day(timedelta(hours=1))
     prefix = f"vehicle_api/sensor-data/creation_date={day}/"
     pages = stack.client("s3").list_objects_v2(Bucket=SETTINGS.raw_bucket, Prefix=prefix).get("KeyCount", 0)
@@ -95,7 +95,7 @@ def report_vehicle_api(stack: LocalStack) -> list[str]:
     ]
 
 
-def start_traffic(stack: LocalStack) -> None:
+def start_traffic(stack: DevStack) -> None:
     day = latest_due_day(timedelta(hours=7, minutes=30))
     deliveries = feed.generate(day - timedelta(days=1), day + timedelta(days=1), seed=1, detector_count=12)
     keys = feed.write_objects(stack.client("s3"), SETTINGS.raw_bucket, feed.firehose_objects(deliveries, seed=1))
@@ -103,7 +103,7 @@ def start_traffic(stack: LocalStack) -> None:
     stack.airflow("dags", "unpause", "traffic_batch")
 
 
-def report_traffic(stack: LocalStack) -> list[str]:
+def report_traffic(stack: DevStack) -> list[str]:
     day = latest_due_day(timedelta(hours=7, minutes=30))
     where = f"year = '{day:%Y}' AND month = '{day:%m}' AND day = '{day:%d}'"
     total = athena(
@@ -130,13 +130,13 @@ RUNS = [
 ]
 
 
-def first_run_state(stack: LocalStack, dag_id: str) -> str | None:
+def first_run_state(stack: DevStack, dag_id: str) -> str | None:
     lines = stack.airflow("dags", "list-runs", dag_id, "-o", "json").stdout.strip().splitlines()
     runs = json.loads(lines[-1]) if lines else []
     return runs[-1]["state"] if runs else None
 
 
-def wait_for_success(stack: LocalStack, dag_id: str, timeout: float = 900) -> str:
+def wait_for_success(stack: DevStack, dag_id: str, timeout: float = 900) -> str:
     deadline = time.monotonic() + timeout
     wait_for_dag(stack, dag_id, timeout)
     while time.monotonic() < deadline:
@@ -154,7 +154,7 @@ def main() -> None:
     # afterwards for the task logs, and is emptied when the demo starts again: the local AWS
     # starts empty, and the runs of an earlier demo must not count for this one.
     shutil.rmtree(DEMO_HOME, ignore_errors=True)
-    stack = LocalStack(DEMO_HOME, aws_port=free_port(), api_port=free_port(), vehicle_api_port=free_port())
+    stack = DevStack(DEMO_HOME, aws_port=free_port(), api_port=free_port(), vehicle_api_port=free_port())
     print(f"starting the local stack (Airflow on {stack.ui_url}, local AWS on {stack.aws_endpoint}) ...")
     failures = []
     with stack:

@@ -2,7 +2,7 @@
 
 ``python -m local.stack`` (``make run``) starts it on the embedded defaults (SQLite metadata
 DB, LocalExecutor, no Docker) and stops it cleanly on Ctrl-C. Tests and the demo use
-``LocalStack`` directly, on free ports and a temporary home.
+``DevStack`` directly, on free ports and a temporary home.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from botocore.client import BaseClient
 
 from local.airflow_env import DEFAULT_HOME, LOCAL_USER, REPO, airflow_env
 from local.aws.credentials import local_client
-from local.bootstrap import bootstrap
+from local.provision import provision
 from pipelines.settings import load
 
 SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -75,8 +75,9 @@ def stop_in_reverse(procs: dict[str, subprocess.Popen], grace: float) -> None:
     procs.clear()
 
 
-class LocalStack:
-    """Start/stop the local AWS and the four Airflow services as child processes."""
+class DevStack:
+    """The development stack (not the LocalStack product): the local AWS, the sample vehicle API
+    and the four Airflow services, started and stopped as child processes."""
 
     def __init__(
         self,
@@ -89,7 +90,7 @@ class LocalStack:
         traffic_days: int = 0,
     ) -> None:
         """``settings_env``: PIPELINES_* variables for this stack only (e.g. another region);
-        ``traffic_days``: days of generated traffic the bootstrap writes (``make run``: 2)."""
+        ``traffic_days``: days of generated traffic the provisioning writes (``make run``: 2)."""
         self.traffic_days = traffic_days
         self.home = home
         environ = {**os.environ, **(settings_env or {})}
@@ -137,7 +138,7 @@ class LocalStack:
             raise RuntimeError(f"airflow {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}")
         return result
 
-    def start(self, timeout: float = 180) -> LocalStack:
+    def start(self, timeout: float = 180) -> DevStack:
         try:
             self._spawn(
                 "local-aws",
@@ -146,7 +147,7 @@ class LocalStack:
             self._spawn("vehicle-api", [sys.executable, "-m", "local.sources.vehicle_api", *self._vehicle_api_argv])
             wait_for(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), "local AWS", 30, self.procs)
             wait_for(lambda: port_open(self.vehicle_api_url), "sample vehicle API", 30, self.procs)
-            bootstrap(
+            provision(
                 self.aws_endpoint,
                 self.settings,
                 vehicle_api_url=self.vehicle_api_url,
@@ -167,7 +168,7 @@ class LocalStack:
     def stop(self, grace: float = 20) -> None:
         stop_in_reverse(self.procs, grace)  # Airflow services first, the AWS they talk to last
 
-    def __enter__(self) -> LocalStack:
+    def __enter__(self) -> DevStack:
         return self.start()
 
     def __exit__(
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--vehicle-api-port", type=int, default=int(os.environ.get("VEHICLE_API_PORT", 8400)))
     args = parser.parse_args(argv)
 
-    stack = LocalStack(args.home, args.aws_port, args.api_port, args.vehicle_api_port, traffic_days=2)
+    stack = DevStack(args.home, args.aws_port, args.api_port, args.vehicle_api_port, traffic_days=2)
     print(f"starting local AWS on {stack.aws_endpoint} and Airflow on {stack.ui_url} (logs in {stack.logs}) ...")
     stack.start()
     user, password = LOCAL_USER

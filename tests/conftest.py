@@ -41,15 +41,15 @@ for leaked in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
 
 from local.airflow_env import aws_connection  # noqa: E402
 from local.aws import LocalAWS  # noqa: E402
-from local.bootstrap import bootstrap  # noqa: E402
+from local.provision import provision  # noqa: E402
 from pipelines.settings import SETTINGS  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def local_aws() -> Iterator[LocalAWS]:
-    """The local AWS in this process, bootstrapped, with ``aws_default`` pointing at it."""
+    """The local AWS in this process, provisioned, with ``aws_default`` pointing at it."""
     with LocalAWS(port=0) as aws:
-        bootstrap(aws.endpoint_url, SETTINGS)
+        provision(aws.endpoint_url, SETTINGS)
         os.environ[f"AIRFLOW_CONN_{SETTINGS.aws_conn_id.upper()}"] = aws_connection(aws.endpoint_url, SETTINGS.region)
         yield aws
 

@@ -96,7 +96,7 @@ def build_image(name: str, dockerfile: Path, root: Path) -> Image:
 
 
 class ComposeRun:
-    """The compose file's services as local processes; ``airflow()`` and ``client()`` as for LocalStack."""
+    """The compose file's services as local processes; ``airflow()`` and ``client()`` as for DevStack."""
 
     def __init__(self, root: Path, compose_file: Path = REPO / "docker-compose.yaml") -> None:
         self.root = root

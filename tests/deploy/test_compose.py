@@ -38,7 +38,7 @@ def test_every_service_the_design_names_is_there(compose):
     assert set(compose["services"]) >= AIRFLOW_SERVICES | {
         "postgres",
         "local-aws",
-        "local-aws-bootstrap",
+        "local-aws-provision",
         "vehicle-api",
     }
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from local.bootstrap import SAMPLE_TRAFFIC_DETECTORS, SAMPLE_TRAFFIC_SEED
+from local.provision import SAMPLE_TRAFFIC_DETECTORS, SAMPLE_TRAFFIC_SEED
 from local.sources import traffic as feed
 from local.sources.vehicle_api.data import expected_records
 from local.stack import wait_for_dag
@@ -37,7 +37,7 @@ def compose(tmp_path_factory):
         run.stop()
 
 
-def test_bootstrap_created_the_pool_the_lambda_and_sample_traffic(compose):
+def test_provisioning_created_the_pool_the_lambda_and_sample_traffic(compose):
     pools = {p["pool"]: p for p in cli_json(compose, "pools", "list")}
     assert int(pools[SETTINGS.vehicle_api_pool]["slots"]) == 8
     function = compose.client("lambda").get_function(FunctionName=SETTINGS.vehicle_api_lambda)
@@ -71,7 +71,7 @@ def test_vehicle_api_download_and_processing_run_on_the_compose_services(compose
     assert count[0]["n"] == expected
 
 
-def test_traffic_batch_runs_on_the_compose_services_with_the_bootstrapped_traffic(compose):
+def test_traffic_batch_runs_on_the_compose_services_with_the_provisioned_traffic(compose):
     today = datetime.now(UTC).date()
     day = today - timedelta(days=2)  # the scheduled run after unpausing takes yesterday
     wait_for_dag(compose, "traffic_batch")

@@ -14,15 +14,15 @@ from collections.abc import Iterator
 import pytest
 
 from local.airflow_env import LOCAL_USER
-from local.stack import LocalStack, free_port
+from local.stack import DevStack, free_port
 
 SECOND_REGION = "eu-west-1"
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     home = tmp_path_factory.mktemp("stack")
-    with LocalStack(
+    with DevStack(
         home,
         aws_port=free_port(),
         api_port=free_port(),
@@ -33,7 +33,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 
 
 @pytest.fixture(scope="session")
-def api_token(stack: LocalStack) -> str:
+def api_token(stack: DevStack) -> str:
     user, password = LOCAL_USER
     request = urllib.request.Request(
         f"{stack.ui_url}/auth/token",
@@ -45,13 +45,13 @@ def api_token(stack: LocalStack) -> str:
         return json.load(response)["access_token"]
 
 
-def cli_json(stack: LocalStack, *args: str) -> list[dict]:
+def cli_json(stack: DevStack, *args: str) -> list[dict]:
     """An ``airflow ... -o json`` command's rows (the CLI may print warnings before the JSON)."""
     lines = stack.airflow(*args, "-o", "json").stdout.strip().splitlines()
     return json.loads(lines[-1]) if lines else []
 
 
-def wait_for_run(stack: LocalStack, dag_id: str, run_id: str, timeout: float = 300) -> dict:
+def wait_for_run(stack: DevStack, dag_id: str, run_id: str, timeout: float = 300) -> dict:
     """Poll ``airflow dags list-runs`` until the run ends; return its JSON row."""
     deadline = time.monotonic() + timeout
     while True:

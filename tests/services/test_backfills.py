@@ -9,7 +9,7 @@ import pytest
 
 from local.sources import traffic as feed
 from local.sources.vehicle_api.data import expected_records
-from local.stack import LocalStack, wait_for_dag
+from local.stack import DevStack, wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic import PROCESSED_TABLE
 from tests.local_aws.test_traffic_generated import same
@@ -19,7 +19,7 @@ from tests.traffic_reference import expected_rows, records_of
 pytestmark = pytest.mark.services
 
 
-def wait_for_runs(stack: LocalStack, dag_id: str, count: int, prefix: str = "", timeout: float = 600) -> list[dict]:
+def wait_for_runs(stack: DevStack, dag_id: str, count: int, prefix: str = "", timeout: float = 600) -> list[dict]:
     """Block until ``count`` runs of ``dag_id`` (whose run id starts with ``prefix``) exist and
     none of them is unfinished; return them. Unpausing also schedules the latest interval's
     run (catchup is off), which the backfill checks leave out by prefix."""
@@ -33,7 +33,7 @@ def wait_for_runs(stack: LocalStack, dag_id: str, count: int, prefix: str = "", 
         time.sleep(3)
 
 
-def backfill(stack: LocalStack, dag_id: str, first: str, last: str) -> None:
+def backfill(stack: DevStack, dag_id: str, first: str, last: str) -> None:
     wait_for_dag(stack, dag_id)
     stack.airflow("dags", "unpause", dag_id)
     stack.airflow("backfill", "create", "--dag-id", dag_id, "--from-date", first, "--to-date", last)

@@ -1,4 +1,4 @@
-"""The local AWS as `make run` starts it: a process that serves, bootstraps idempotently and stops on SIGTERM."""
+"""The local AWS as `make run` starts it: a process that serves, is provisioned idempotently and stops on SIGTERM."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from local import athena_queries
 from local.aws.credentials import local_client
-from local.bootstrap import bootstrap
+from local.provision import provision
 from local.stack import free_port
 from pipelines.settings import SETTINGS
 
@@ -34,12 +34,12 @@ def client(endpoint: str, service: str):
     return local_client(service, endpoint, "us-east-1")
 
 
-def test_serves_bootstraps_twice_and_stops_cleanly(served):
+def test_serves_is_provisioned_twice_and_stops_cleanly(served):
     proc, endpoint, ready = served
     assert ready.startswith(f"local AWS ready at {endpoint}")
 
-    first = bootstrap(endpoint, SETTINGS, {"pipelines/test/api": {"url": "http://a"}})
-    second = bootstrap(endpoint, SETTINGS, {"pipelines/test/api": {"url": "http://b"}})
+    first = provision(endpoint, SETTINGS, {"pipelines/test/api": {"url": "http://a"}})
+    second = provision(endpoint, SETTINGS, {"pipelines/test/api": {"url": "http://b"}})
 
     assert first == second
     buckets = {b["Name"] for b in client(endpoint, "s3").list_buckets()["Buckets"]}
@@ -108,7 +108,7 @@ def test_the_documented_command_runs_glue_jobs_lambda_and_athena_in_another_regi
         assert "(data in " + str(tmp_path / ".local" / "aws") in proc.stdout.readline()
         endpoint = f"http://127.0.0.1:{port}"
         subprocess.run(
-            [sys.executable, "-m", "local.bootstrap", "--endpoint-url", endpoint], cwd=tmp_path, env=env, check=True
+            [sys.executable, "-m", "local.provision", "--endpoint-url", endpoint], cwd=tmp_path, env=env, check=True
         )
 
         def regional(service: str):

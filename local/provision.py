@@ -1,4 +1,4 @@
-"""Create the project's AWS resources in an endpoint: ``python -m local.bootstrap --endpoint-url URL``.
+"""Create the project's AWS resources in an endpoint: ``python -m local.provision --endpoint-url URL``.
 
 Idempotent: existing resources are left as they are, so it can run before every start.
 Names come from the same settings module the DAGs read.
@@ -41,7 +41,7 @@ def bucket_location(bucket: str, region: str) -> dict[str, Any]:
     return {"Bucket": bucket, "CreateBucketConfiguration": {"LocationConstraint": region}}
 
 
-def bootstrap(
+def provision(
     endpoint_url: str,
     settings: Settings,
     secrets: dict[str, dict] | None = None,
@@ -118,7 +118,7 @@ def bootstrap(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m local.bootstrap", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local.provision", description=__doc__)
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"))
     parser.add_argument("--vehicle-api-url", help="deploy the downloader Lambda against this API")
     parser.add_argument(
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     settings = load()
-    for line in bootstrap(
+    for line in provision(
         args.endpoint_url, settings, vehicle_api_url=args.vehicle_api_url, traffic_days=args.traffic_days
     ):
         print(f"ok  {line}")

@@ -1,8 +1,8 @@
-"""The downloader Lambda's deployment package, built from the single copy of the client code.
+"""The downloader Lambda's deployment package, built from the single copy of its code.
 
-The zip holds the handler folder (``include/lambdas/vehicle_api_downloader/``) at its root,
-the ``pipelines.vehicle_api`` modules the handler imports (under the same package path, so the
-handler's imports work both in tests and on AWS), and ``requests`` with its pure-Python
+The zip holds the handler folder (``include/lambdas/vehicle_api_downloader/``: the handler and
+the API client) at its root, the ``pipelines.vehicle_api`` modules it shares with the DAGs
+(under the same package path, so the imports work both in tests and on AWS), and ``requests`` with its pure-Python
 dependencies copied from the installed distributions (AWS's Python runtimes ship boto3 but not
 requests). Entries are sorted and time-stamped 1980-01-01, so the same sources give the same
 bytes and the same CodeSha256.
@@ -21,7 +21,7 @@ HANDLER_DIR = REPO / "include" / "lambdas" / "vehicle_api_downloader"
 PACKAGE_DIR = REPO / "plugins" / "pipelines" / "vehicle_api"
 # The modules of this package the handler imports; they must not import anything but these,
 # the standard library and the vendored distributions.
-PACKAGED_MODULES = ("contract.py", "layout.py", "client.py")
+PACKAGED_MODULES = ("contract.py", "layout.py")
 VENDORED = ("requests", "urllib3", "idna", "certifi")
 _INITS = {
     "pipelines/__init__.py": '"""Vehicle API client modules packaged for the downloader Lambda."""\n',

@@ -12,12 +12,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from vehicle_api_client import VehicleApiClient
 
 from deploy.vehicle_api_lambda import deploy_downloader
 from local.sources.vehicle_api import ApiConfig, Fault, SampleVehicleApi, Volume
 from pipelines.settings import SETTINGS
 from pipelines.vehicle_api.batching import page_requests
-from pipelines.vehicle_api.client import VehicleApiClient
 
 DAY = "2026-01-01"
 SMALL = Volume(vehicles_per_day=(30, 40), readings_per_vehicle=(5, 12))

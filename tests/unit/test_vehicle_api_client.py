@@ -9,9 +9,7 @@ import time
 from datetime import date
 
 import pytest
-
-from local.sources.vehicle_api import ApiConfig, Fault, SampleVehicleApi, Volume, expected_records
-from pipelines.vehicle_api.client import (
+from vehicle_api_client import (
     ApiCredentials,
     MalformedPageError,
     PageInfo,
@@ -22,6 +20,8 @@ from pipelines.vehicle_api.client import (
     page_problem,
     record_problem,
 )
+
+from local.sources.vehicle_api import ApiConfig, Fault, SampleVehicleApi, Volume, expected_records
 
 DAY = "2026-01-01"
 DAY_DATE = date(2026, 1, 1)

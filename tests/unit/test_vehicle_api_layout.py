@@ -100,7 +100,7 @@ def test_lambda_package_is_deterministic_and_self_contained(tmp_path):
     names = zipfile.ZipFile(io.BytesIO(package)).namelist()
     assert {
         "handler.py",
-        "pipelines/vehicle_api/client.py",
+        "vehicle_api_client.py",
         "pipelines/vehicle_api/layout.py",
         "requests/__init__.py",
     } <= set(names)
@@ -112,7 +112,7 @@ def test_lambda_package_is_deterministic_and_self_contained(tmp_path):
     # vendored dependencies must import from the package alone.
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "import pipelines.vehicle_api.client as c, pipelines.vehicle_api.layout as l, requests;"
+        "import vehicle_api_client as c, pipelines.vehicle_api.layout as l, requests;"
         "print(requests.__file__.startswith(sys.argv[1]), l.page_key('vehicles', '2026-01-01', 1))"
     )
     out = subprocess.run(

@@ -11,8 +11,9 @@ Returns ``{"endpoint", "date", "pages": [{"page", "key", "records", "rejected"}]
 
 The API's base URL and credentials come from the Secrets Manager secret named by the
 function's ``VEHICLE_API_SECRET`` variable: never from the event, never logged. The
-``pipelines.vehicle_api`` modules used here are packaged beside this file (see
-``deploy/lambda_package.py``).
+``pipelines.vehicle_api`` modules used here (contract, layout: shared with the DAGs) are packaged
+beside this file (see ``deploy/lambda_package.py``); the API client is this folder's
+``vehicle_api_client``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from vehicle_api_client import ApiCredentials, VehicleApiClient, VehicleApiError
 
-from pipelines.vehicle_api.client import ApiCredentials, VehicleApiClient, VehicleApiError
 from pipelines.vehicle_api.contract import check_endpoint, check_page, parse_day
 from pipelines.vehicle_api.layout import DEFAULT_PREFIX, page_key, quarantine_key
 

@@ -33,6 +33,7 @@ from datetime import UTC
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
 from airflow.providers.amazon.aws.hooks.glue_catalog import GlueCatalogHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 from airflow.sdk import DAG, Param, chain, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
@@ -56,6 +57,7 @@ from pipelines.vehicle_api.assets import ASSETS
 from pipelines.vehicle_api.checks import ResultCheckError, verify_results
 from pipelines.vehicle_api.dates import dates_to_process
 from pipelines.vehicle_api.manifests import complete_days, incomplete_message
+from pipelines.vehicle_api.tables import sql_params
 
 LOCK = "vehicle_api_lake"  # one writer of vehicles, sensor_data and measurement_intervals at a time
 RAW_STATEMENTS = (
@@ -79,6 +81,11 @@ TABLES = {
 log = logging.getLogger(__name__)
 
 
+def athena(task_id: str, sql_file: str | None = None) -> AthenaOperator:
+    """The statement of ``include/sql/vehicle_api/<sql_file or task_id>.sql``."""
+    return athena_statement(task_id, f"vehicle_api/{sql_file or task_id}.sql", params=sql_params(SETTINGS))
+
+
 def read_raw(key: str) -> str | None:
     """An object of the raw bucket, or None (called in tasks only, never at parse time)."""
     s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id)
@@ -96,7 +103,7 @@ with DAG(
     doc_md=__doc__,
     default_args=default_args(),
     template_searchpath=[str(include_dir(__file__) / "sql")],
-    user_defined_macros={"settings": SETTINGS, "attempt_id": attempt_id, **MACROS},
+    user_defined_macros={"attempt_id": attempt_id, **MACROS},
     params={
         "dates": Param(
             None,
@@ -131,15 +138,15 @@ with DAG(
 
     dates = resolve_dates()
     lock = acquire_writer_lock(LOCK)
-    raw = [athena_statement(name, f"vehicle_api/{name}.sql") for name in RAW_STATEMENTS]
+    raw = [athena(name) for name in RAW_STATEMENTS]
     chain(dates, lock, *raw)
     previous = raw[-1]
     for table, statements in TABLES.items():
-        create, create_attempts, insert = (athena_statement(n, f"vehicle_api/{n}.sql") for n in statements)
+        create, create_attempts, insert = (athena(name) for name in statements)
         found = find_attempt(f"find_{table}_attempt", f"{table}_attempts")
         chain(previous, create, create_attempts, insert, found)
         previous = found
-    check_query = athena_statement("check_query", "vehicle_api/checks/results.sql")
+    check_query = athena("check_query", "checks/results")
 
     @task(multiple_outputs=False)
     @fail_fast(ResultCheckError, ResultShapeError)

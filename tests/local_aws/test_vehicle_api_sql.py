@@ -18,6 +18,7 @@ import pytest
 
 from pipelines.settings import SETTINGS
 from pipelines.sql import MACROS
+from pipelines.vehicle_api.tables import sql_params
 from tests.athena_client import athena_rows
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql" / "vehicle_api"
@@ -70,7 +71,7 @@ def render(name: str, settings, dates: list[str] | None = None) -> str:
     xcom = {"resolve_dates": dates, "find_sensor_data_attempt": {"name": "none-0"}}
     ti = SimpleNamespace(xcom_pull=lambda task_ids: xcom[task_ids])
     return env.from_string((SQL_DIR / f"{name}.sql").read_text()).render(
-        settings=settings, ti=ti, attempt_id=lambda: "test-1", **MACROS
+        params=sql_params(settings), ti=ti, attempt_id=lambda: "test-1", **MACROS
     )
 
 

@@ -1,14 +1,17 @@
--- The analysis of seed 001 ("Answer to Question 3") with the seed's own arithmetic, so the
--- numbers are the ones its Athena query gave: "timestamp" / 1000 is bigint division (whole
--- seconds, truncated), so two measurements in the same second are 0 seconds apart and a gap
--- of 1.9 s counts as 1 or 2 depending on where the seconds fall. Per (days, vehicle_id,
--- vehicle_type) the gaps to the next measurement with a non-null value; per vehicle the
--- average gap (avg of bigint: a double); per vehicle type the average over its vehicles.
--- A vehicle with a single measurement has no gap and is not averaged, as avg() skips its NULL.
--- Computed from sensor_data as it will be once this run publishes, into this try's attempt.
+{#
+The analysis of seed 001 ("Answer to Question 3") with the seed's own arithmetic, so the
+numbers are the ones its Athena query gave: "timestamp" / 1000 is bigint division (whole
+seconds, truncated), so two measurements in the same second are 0 seconds apart and a gap
+of 1.9 s counts as 1 or 2 depending on where the seconds fall. Per (days, vehicle_id,
+vehicle_type) the gaps to the next measurement with a non-null value; per vehicle the
+average gap (avg of bigint: a double); per vehicle type the average over its vehicles.
+A vehicle with a single measurement has no gap and is not averaged, as avg() skips its NULL.
+Computed from sensor_data as it will be once this run publishes, into this try's attempt.
+Template variables: params.lake_database; the XCom of find_sensor_data_attempt, resolve_dates; attempt_id() (pipelines.partitions, pipelines.sql).
+#}
 {%- set dates = ti.xcom_pull(task_ids="resolve_dates") %}
 {%- set sensor_attempt = ti.xcom_pull(task_ids="find_sensor_data_attempt")["name"] %}
-INSERT INTO "{{ settings.lake_database }}"."measurement_intervals_attempts"
+INSERT INTO "{{ params.lake_database }}"."measurement_intervals_attempts"
 WITH {% include "vehicle_api/fragments/sensor_data_after_run.sql" %},
 difference AS (
   SELECT

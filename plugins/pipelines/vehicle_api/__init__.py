@@ -1,5 +1,5 @@
-"""Vehicle API pipeline (spec section 2): API client, S3 layout, page batching, downloader Lambda packaging.
+"""Vehicle API pipeline (spec section 2): contract, S3 layout, page batching, manifests, checks.
 
-``contract``, ``layout`` and ``client`` depend only on the standard library and ``requests``:
-they are also packaged into the downloader Lambda (see ``deploy/lambda_package.py``).
+``contract`` and ``layout`` depend only on the standard library: they are also packaged into the
+downloader Lambda (see ``deploy/lambda_package.py``), whose API client lives with its handler.
 """

@@ -1,28 +1,31 @@
--- One row of consistency figures for what this run is about to publish (its attempts); the
--- check task fails unless the raw counts equal the completion manifests' and missing, duplicate
--- and analysis figures are as they must be. Nothing is published before it passes.
+{#
+One row of consistency figures for what this run is about to publish (its attempts); the
+check task fails unless the raw counts equal the completion manifests' and missing, duplicate
+and analysis figures are as they must be. Nothing is published before it passes.
+Template variables: params.lake_database, params.raw_database; the XCom of find_measurement_intervals_attempt, find_sensor_data_attempt, find_vehicles_attempt, resolve_dates; sql_strings() (pipelines.partitions, pipelines.sql).
+#}
 {%- set dates = ti.xcom_pull(task_ids="resolve_dates") %}
 {%- set vehicles_attempt = ti.xcom_pull(task_ids="find_vehicles_attempt")["name"] %}
 {%- set sensor_attempt = ti.xcom_pull(task_ids="find_sensor_data_attempt")["name"] %}
 {%- set intervals_attempt = ti.xcom_pull(task_ids="find_measurement_intervals_attempt")["name"] %}
 WITH {% include "vehicle_api/fragments/sensor_data_after_run.sql" %},
 vehicles_after_run AS (
-  SELECT vehicle_id FROM "{{ settings.lake_database }}"."vehicles_attempts" WHERE attempt = '{{ vehicles_attempt }}'
+  SELECT vehicle_id FROM "{{ params.lake_database }}"."vehicles_attempts" WHERE attempt = '{{ vehicles_attempt }}'
 ),
 sensor_attempt AS (
-  SELECT vehicle_id, "timestamp", vehicle_type FROM "{{ settings.lake_database }}"."sensor_data_attempts"
+  SELECT vehicle_id, "timestamp", vehicle_type FROM "{{ params.lake_database }}"."sensor_data_attempts"
   WHERE attempt = '{{ sensor_attempt }}'
 )
 SELECT
-  (SELECT count(*) FROM "{{ settings.raw_database }}"."vehicle_api_vehicles"
+  (SELECT count(*) FROM "{{ params.raw_database }}"."vehicle_api_vehicles"
     WHERE creation_date IN ({{ sql_strings(dates) }})) AS raw_vehicles,
-  (SELECT count(*) FROM "{{ settings.raw_database }}"."vehicle_api_sensor_data"
+  (SELECT count(*) FROM "{{ params.raw_database }}"."vehicle_api_sensor_data"
     WHERE creation_date IN ({{ sql_strings(dates) }})) AS raw_measurements,
-  (SELECT count(*) FROM "{{ settings.raw_database }}"."vehicle_api_sensor_data" AS s
+  (SELECT count(*) FROM "{{ params.raw_database }}"."vehicle_api_sensor_data" AS s
     WHERE s.creation_date IN ({{ sql_strings(dates) }})
       AND NOT EXISTS (SELECT 1 FROM sensor_attempt AS a
                       WHERE a.vehicle_id = s.vehicle_id AND a."timestamp" = s."timestamp")
-      AND NOT EXISTS (SELECT 1 FROM "{{ settings.lake_database }}"."sensor_data" AS e
+      AND NOT EXISTS (SELECT 1 FROM "{{ params.lake_database }}"."sensor_data" AS e
                       WHERE e.vehicle_id = s.vehicle_id AND e."timestamp" = s."timestamp")) AS missing_measurements,
   (SELECT count(*) FROM (SELECT vehicle_id FROM vehicles_after_run
     GROUP BY vehicle_id HAVING count(*) > 1)) AS duplicate_vehicles,
@@ -31,6 +34,6 @@ SELECT
   (SELECT count(DISTINCT days) FROM (SELECT days, vehicle_id FROM sensor_after_run
     WHERE sensor_value IS NOT NULL
     GROUP BY days, vehicle_id HAVING count(*) >= 2)) AS days_with_intervals,
-  (SELECT count(DISTINCT processed_date) FROM "{{ settings.lake_database }}"."measurement_intervals_attempts"
+  (SELECT count(DISTINCT processed_date) FROM "{{ params.lake_database }}"."measurement_intervals_attempts"
     WHERE attempt = '{{ intervals_attempt }}') AS days_analysed,
   (SELECT count(*) FROM sensor_attempt WHERE vehicle_type = 'unknown') AS unknown_vehicle_measurements

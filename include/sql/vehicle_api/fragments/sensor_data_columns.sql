@@ -1,4 +1,6 @@
-{# The columns of sensor_data and of its attempts table, written once. #}
+{#
+The columns of sensor_data and of its attempts table, written once.
+#}
 (
   `vehicle_id` string,
   `timestamp` bigint,

@@ -1,4 +1,6 @@
-{# The columns of vehicles and of its attempts table, written once. #}
+{#
+The columns of vehicles and of its attempts table, written once.
+#}
 (
   `vehicle_id` string,
   `vehicle_name` string

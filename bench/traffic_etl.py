@@ -25,7 +25,8 @@ from local.aws import LocalAWS
 from local.provision import provision
 from local.sources import traffic as feed
 from pipelines.settings import SETTINGS
-from pipelines.traffic import PROCESSED_TABLE, REJECTS_TABLE, crawler_config, sql_params
+from pipelines.traffic.crawler import crawler_config
+from pipelines.traffic.tables import PROCESSED_TABLE, REJECTS_TABLE, sql_params
 
 DAY = date(2020, 7, 14)
 SQL = Path(__file__).resolve().parents[1] / "include" / "sql" / "traffic"

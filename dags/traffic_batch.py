@@ -53,16 +53,15 @@ from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
 from pipelines.tasks import athena_statement, day_param, fail_fast
 from pipelines.timetables import PreviousDayTimetable
-from pipelines.traffic import (
+from pipelines.traffic.checks import ProcessedDayError, verify_day
+from pipelines.traffic.crawler import crawler_config
+from pipelines.traffic.tables import (
     ATTEMPTS_TABLE,
     PROCESSED_TABLE,
     REJECTS_ATTEMPTS_TABLE,
     REJECTS_TABLE,
-    ProcessedDayError,
-    crawler_config,
     day_values,
     sql_params,
-    verify_day,
 )
 
 CRAWLER = crawler_config(SETTINGS)

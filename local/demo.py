@@ -24,7 +24,7 @@ from local.sources import traffic as feed
 from local.stack import DevStack, free_port, wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.timetables import PreviousDayTimetable
-from pipelines.traffic import PROCESSED_TABLE
+from pipelines.traffic.tables import PROCESSED_TABLE
 
 DEMO_HOME = DEFAULT_HOME / "demo"
 

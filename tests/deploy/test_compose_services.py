@@ -15,7 +15,7 @@ from local.sources import traffic as feed
 from local.sources.vehicle_api.data import expected_records
 from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
-from pipelines.traffic import PROCESSED_TABLE
+from pipelines.traffic.tables import PROCESSED_TABLE
 from tests.athena_client import athena_rows
 from tests.deploy.compose_runner import ComposeRun
 from tests.local_aws.test_traffic_generated import same

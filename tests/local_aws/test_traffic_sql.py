@@ -22,7 +22,7 @@ from airflow.sdk.execution_time import macros
 from local import athena_queries
 from pipelines.partitions import latest_attempt, publish
 from pipelines.settings import SETTINGS
-from pipelines.traffic import day_values
+from pipelines.traffic.tables import day_values
 from tests.athena_client import athena_rows
 from tests.traffic_reference import COLUMNS, PARTITION_COLUMNS
 

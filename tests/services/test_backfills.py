@@ -11,7 +11,7 @@ from local.sources import traffic as feed
 from local.sources.vehicle_api.data import expected_records
 from local.stack import DevStack, wait_for_dag
 from pipelines.settings import SETTINGS
-from pipelines.traffic import PROCESSED_TABLE
+from pipelines.traffic.tables import PROCESSED_TABLE
 from tests.local_aws.test_traffic_generated import same
 from tests.services.conftest import cli_json
 from tests.traffic_reference import expected_rows, records_of

@@ -13,7 +13,7 @@ import pytest
 from local.sources import traffic as feed
 from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
-from pipelines.traffic import ATTEMPTS_TABLE
+from pipelines.traffic.tables import ATTEMPTS_TABLE
 from tests.services.conftest import wait_for_run
 from tests.services.test_backfills import wait_for_runs
 from tests.services.test_entry_points import assert_day_is_exact

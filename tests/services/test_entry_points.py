@@ -14,7 +14,7 @@ import pytest
 from local.sources import traffic as feed
 from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
-from pipelines.traffic import PROCESSED_TABLE
+from pipelines.traffic.tables import PROCESSED_TABLE
 from tests.athena_client import athena_rows
 from tests.local_aws.test_traffic_generated import same
 from tests.services.conftest import wait_for_run

@@ -9,7 +9,9 @@ from pipelines.dag_defaults import RUN_DAY
 from pipelines.run_day import run_day
 from pipelines.settings import load
 from pipelines.timetables import PreviousDayTimetable
-from pipelines.traffic import ProcessedDayError, crawler_config, day_values, verify_day
+from pipelines.traffic.checks import ProcessedDayError, verify_day
+from pipelines.traffic.crawler import crawler_config
+from pipelines.traffic.tables import day_values
 
 
 def render(template: str, **context) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dags.warning_origin import REPO, is_ours
+from tests.support.warning_origin import REPO, is_ours
 
 FOREIGN_LOG = REPO / ".local" / "test-artifacts" / "foreign-warnings.txt"
 _foreign: set[str] = set()

@@ -76,7 +76,7 @@ DEPRECATED_DAG = (
 
 
 def test_parsing_emits_no_warning_of_the_project(dagbag):
-    from tests.dags.warning_origin import ours_in_captured
+    from tests.support.warning_origin import ours_in_captured
 
     assert ours_in_captured(dagbag.captured_warnings) == []
 
@@ -84,7 +84,7 @@ def test_parsing_emits_no_warning_of_the_project(dagbag):
 def test_the_parse_check_flags_a_deprecated_provider_operator(tmp_path, airflow_db):
     from airflow.dag_processing.dagbag import DagBag
 
-    from tests.dags.warning_origin import ours_in_captured
+    from tests.support.warning_origin import ours_in_captured
 
     (tmp_path / "deprecated.py").write_text(DEPRECATED_DAG)
     flagged = ours_in_captured(DagBag(str(tmp_path)).captured_warnings)
@@ -97,8 +97,8 @@ def test_a_deprecation_raised_while_a_task_runs_in_dag_test_is_seen_and_flagged(
 
     from airflow.sdk import task
 
-    from tests.dag_runner import run_dag, tiny_dag
-    from tests.dags.warning_origin import is_ours
+    from tests.support.dag_runner import run_dag, tiny_dag
+    from tests.support.warning_origin import is_ours
 
     with tiny_dag("deprecation_probe") as dag:
 

@@ -14,9 +14,8 @@ from airflow.utils.state import DagRunState
 from local.sources import traffic as feed
 from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import PROCESSED_TABLE, REJECTS_TABLE
-from tests.athena_client import athena_rows
-from tests.local_aws.test_traffic_generated import same
-from tests.traffic_reference import expected_rows, records_of
+from tests.support.athena import athena_rows
+from tests.support.traffic_reference import expected_rows, records_of, same
 
 FIRST, SECOND = date(2020, 7, 14), date(2020, 7, 15)
 

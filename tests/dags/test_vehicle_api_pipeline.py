@@ -15,7 +15,7 @@ from airflow.utils.state import DagRunState
 from deploy.vehicle_api_lambda import deploy_downloader
 from local.sources.vehicle_api import ApiConfig, Fault, SampleVehicleApi, Volume
 from pipelines.settings import SETTINGS
-from tests.athena_client import athena_rows
+from tests.support.athena import athena_rows
 
 DAY = "2026-02-10"
 FAILING_DAY = "2026-02-20"

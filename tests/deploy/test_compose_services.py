@@ -16,11 +16,10 @@ from local.sources.vehicle_api.data import expected_records
 from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import PROCESSED_TABLE
-from tests.athena_client import athena_rows
 from tests.deploy.compose_runner import ComposeRun
-from tests.local_aws.test_traffic_generated import same
-from tests.services.conftest import cli_json, wait_for_run
-from tests.traffic_reference import expected_rows, records_of
+from tests.support.athena import athena_rows
+from tests.support.services import cli_json, wait_for_run
+from tests.support.traffic_reference import expected_rows, records_of, same
 
 pytestmark = pytest.mark.services
 VEHICLE_DAY = "2026-03-05"

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pipelines.settings import SETTINGS
-from tests.athena_client import wait_for_query
+from tests.support.athena import wait_for_query
 
 WORKGROUP = SETTINGS.athena_workgroup
 LONG_QUERY = (

@@ -6,7 +6,7 @@ import pytest
 
 from local.aws.athena import query
 from pipelines.settings import SETTINGS
-from tests.athena_client import wait_for_query
+from tests.support.athena import wait_for_query
 
 
 def failure(local_aws, sql: str) -> str:

@@ -9,7 +9,7 @@ from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 from airflow.providers.amazon.aws.sensors.athena import AthenaSensor
 
 from pipelines.settings import SETTINGS
-from tests.dag_runner import run_dag, tiny_dag
+from tests.support.dag_runner import run_dag, tiny_dag
 
 
 def athena_task(task_id: str, query: str, database: str) -> AthenaOperator:

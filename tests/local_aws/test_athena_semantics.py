@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.settings import SETTINGS
-from tests.athena_client import wait_for_query
+from tests.support.athena import wait_for_query
 
 
 def run_query(aws, sql: str) -> dict:

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.settings import SETTINGS
-from tests.athena_client import wait_for_query
+from tests.support.athena import wait_for_query
 
 RAW, LAKE = SETTINGS.raw_bucket, SETTINGS.lake_bucket
 DB = SETTINGS.raw_database

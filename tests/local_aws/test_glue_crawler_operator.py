@@ -17,7 +17,7 @@ from airflow.sdk import task
 
 from pipelines.crawler_errors import log_crawl_error
 from pipelines.settings import SETTINGS
-from tests.dag_runner import run_dag, tiny_dag
+from tests.support.dag_runner import run_dag, tiny_dag
 
 BUCKET = SETTINGS.raw_bucket
 

@@ -12,7 +12,7 @@ from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
 from airflow.providers.amazon.aws.sensors.glue import GlueJobSensor
 
 from pipelines.settings import SETTINGS
-from tests.dag_runner import run_dag, tiny_dag
+from tests.support.dag_runner import run_dag, tiny_dag
 
 ROLE = "arn:aws:iam::123456789012:role/glue-operator-tests"
 

@@ -12,7 +12,7 @@ import pytest
 from airflow.providers.amazon.aws.operators.lambda_function import LambdaInvokeFunctionOperator
 
 from pipelines.settings import SETTINGS
-from tests.dag_runner import run_dag, tiny_dag
+from tests.support.dag_runner import run_dag, tiny_dag
 
 ROLE_NAME = "lambda-operator-tests"
 

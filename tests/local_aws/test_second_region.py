@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local.aws.credentials import local_client
-from tests.athena_client import wait_for_query
+from tests.support.athena import wait_for_query
 
 REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/second-region-tests"

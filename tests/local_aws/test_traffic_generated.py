@@ -1,10 +1,9 @@
 """Generated Firehose traffic, crawled by the local Glue crawler, processed by the traffic SQL on the local
-Athena, and compared row by row with the independent Python computation of tests/traffic_reference.py.
+Athena, and compared row by row with the independent Python computation of tests/support/traffic_reference.py.
 """
 
 from __future__ import annotations
 
-import math
 import time
 import uuid
 from datetime import date, timedelta
@@ -13,11 +12,10 @@ import pytest
 
 from local.sources import traffic as feed
 from pipelines.settings import SETTINGS
-from tests.local_aws.test_traffic_sql import Traffic
-from tests.traffic_reference import COLUMNS, expected_rows, records_of
+from tests.support.traffic_reference import COLUMNS, expected_rows, records_of, same
+from tests.support.traffic_sql import Traffic
 
 DAY = date(2020, 7, 14)  # a Tuesday: rush hours with jams
-FLOATS = ("currentspeed", "previousspeed", "avgspeed2minutes", "avgspeed10minutes")
 
 
 def crawl(aws, name: str, path: str, table_prefix: str) -> None:
@@ -35,17 +33,6 @@ def crawl(aws, name: str, path: str, table_prefix: str) -> None:
         assert time.monotonic() < deadline, "crawler did not finish"
         time.sleep(0.05)
     assert crawler["LastCrawl"]["Status"] == "SUCCEEDED", crawler["LastCrawl"].get("ErrorMessage")
-
-
-def same(actual: dict, expected: dict) -> bool:
-    for column in expected:
-        a, e = actual[column], expected[column]
-        if column in FLOATS and a is not None and e is not None:
-            if not math.isclose(a, e, rel_tol=1e-9, abs_tol=1e-9):
-                return False
-        elif a != e:
-            return False
-    return True
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import pytest
 from pipelines.settings import SETTINGS
 from pipelines.sql import MACROS
 from pipelines.vehicle_api.tables import sql_params
-from tests.athena_client import athena_rows
+from tests.support.athena import athena_rows
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql" / "vehicle_api"
 DAY = "2026-03-05"

@@ -7,7 +7,6 @@ end to end in a second region, as a user who sets PIPELINES_AWS_REGION runs it.
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 from collections.abc import Iterator
 
@@ -43,22 +42,3 @@ def api_token(stack: DevStack) -> str:
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)["access_token"]
-
-
-def cli_json(stack: DevStack, *args: str) -> list[dict]:
-    """An ``airflow ... -o json`` command's rows (the CLI may print warnings before the JSON)."""
-    lines = stack.airflow(*args, "-o", "json").stdout.strip().splitlines()
-    return json.loads(lines[-1]) if lines else []
-
-
-def wait_for_run(stack: DevStack, dag_id: str, run_id: str, timeout: float = 300) -> dict:
-    """Poll ``airflow dags list-runs`` until the run ends; return its JSON row."""
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = cli_json(stack, "dags", "list-runs", dag_id)
-        row = next((r for r in rows if r["run_id"] == run_id), None)
-        if row and row["state"] in ("success", "failed"):
-            return row
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{dag_id} {run_id} still {row and row['state']} after {timeout} s")
-        time.sleep(2)

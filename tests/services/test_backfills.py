@@ -12,25 +12,10 @@ from local.sources.vehicle_api.data import expected_records
 from local.stack import DevStack, wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import PROCESSED_TABLE
-from tests.local_aws.test_traffic_generated import same
-from tests.services.conftest import cli_json
-from tests.traffic_reference import expected_rows, records_of
+from tests.support.services import wait_for_runs
+from tests.support.traffic_reference import expected_rows, records_of, same
 
 pytestmark = pytest.mark.services
-
-
-def wait_for_runs(stack: DevStack, dag_id: str, count: int, prefix: str = "", timeout: float = 600) -> list[dict]:
-    """Block until ``count`` runs of ``dag_id`` (whose run id starts with ``prefix``) exist and
-    none of them is unfinished; return them. Unpausing also schedules the latest interval's
-    run (catchup is off), which the backfill checks leave out by prefix."""
-    deadline = time.monotonic() + timeout
-    while True:
-        rows = [r for r in cli_json(stack, "dags", "list-runs", dag_id) if r["run_id"].startswith(prefix)]
-        if len(rows) >= count and all(r["state"] in ("success", "failed") for r in rows):
-            return rows
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{dag_id}: {[(r['run_id'], r['state']) for r in rows]}")
-        time.sleep(3)
 
 
 def backfill(stack: DevStack, dag_id: str, first: str, last: str) -> None:
@@ -40,7 +25,7 @@ def backfill(stack: DevStack, dag_id: str, first: str, last: str) -> None:
 
 
 def test_download_backfill_of_three_days_is_processed_downstream(stack):
-    from tests.athena_client import athena_rows
+    from tests.support.athena import athena_rows
 
     wait_for_dag(stack, "vehicle_api_processing")
     stack.airflow("dags", "unpause", "vehicle_api_processing")
@@ -70,7 +55,7 @@ def test_download_backfill_of_three_days_is_processed_downstream(stack):
 
 
 def test_traffic_backfill_of_three_days_writes_three_correct_partitions(stack):
-    from tests.athena_client import athena_rows
+    from tests.support.athena import athena_rows
 
     aws = stack
     first = date(2020, 7, 14)
@@ -105,7 +90,7 @@ def test_traffic_backfill_of_three_days_writes_three_correct_partitions(stack):
 def test_download_triggered_from_the_cli_with_a_date_succeeds(stack):
     import json
 
-    from tests.services.conftest import wait_for_run
+    from tests.support.services import wait_for_run
 
     wait_for_dag(stack, "vehicle_api_download")
     stack.airflow("dags", "unpause", "vehicle_api_download")

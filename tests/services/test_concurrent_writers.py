@@ -14,10 +14,8 @@ from local.sources import traffic as feed
 from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import ATTEMPTS_TABLE
-from tests.services.conftest import wait_for_run
-from tests.services.test_backfills import wait_for_runs
-from tests.services.test_entry_points import assert_day_is_exact
-from tests.traffic_reference import records_of
+from tests.support.services import assert_day_is_exact, wait_for_run, wait_for_runs
+from tests.support.traffic_reference import records_of
 
 pytestmark = pytest.mark.services
 DAY = date(2020, 7, 27)  # apart from the other service tests' days

@@ -14,11 +14,8 @@ import pytest
 from local.sources import traffic as feed
 from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
-from pipelines.traffic.tables import PROCESSED_TABLE
-from tests.athena_client import athena_rows
-from tests.local_aws.test_traffic_generated import same
-from tests.services.conftest import wait_for_run
-from tests.traffic_reference import expected_rows, records_of
+from tests.support.services import assert_day_is_exact, wait_for_run
+from tests.support.traffic_reference import records_of
 
 pytestmark = pytest.mark.services
 FIRST = date(2020, 7, 20)  # days apart from test_backfills' 2020-07-13..17
@@ -35,20 +32,6 @@ def traffic(stack):
     wait_for_dag(stack, "traffic_batch")
     stack.airflow("dags", "unpause", "traffic_batch")
     return list(records_of(objects))
-
-
-def processed_day(stack, day: date) -> list[dict]:
-    return athena_rows(
-        stack,
-        f"SELECT * FROM {PROCESSED_TABLE} WHERE year = '{day:%Y}' AND month = '{day:%m}' AND day = '{day:%d}' "
-        "ORDER BY uniqueid, recordtimestamp",
-    )
-
-
-def assert_day_is_exact(stack, records: list, day: date) -> None:
-    actual, expected = processed_day(stack, day), expected_rows(records, day)
-    assert len(actual) == len(expected) > 0, day
-    assert [(a, e) for a, e in zip(actual, expected, strict=True) if not same(a, e)] == []
 
 
 def trigger_as_the_ui_form_does(stack, api_token: str, body: dict) -> str:

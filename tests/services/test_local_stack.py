@@ -11,7 +11,7 @@ import pytest
 from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
 from tests.services.browser import Browser
-from tests.services.conftest import wait_for_run
+from tests.support.services import wait_for_run
 
 pytestmark = pytest.mark.services
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".local" / "test-artifacts"

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from local.sources import traffic as feed
-from tests.traffic_reference import expected_rows, records_of
+from tests.support.traffic_reference import expected_rows, records_of
 
 DAY = date(2020, 7, 14)  # a Tuesday
 KEY = re.compile(

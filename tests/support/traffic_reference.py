@@ -163,3 +163,18 @@ def expected_rows(raw: Iterable[tuple[str, dict]], day: date) -> list[dict]:
             }
             rows.append(row)
     return rows
+
+
+FLOATS = ("currentspeed", "previousspeed", "avgspeed2minutes", "avgspeed10minutes")
+
+
+def same(actual: dict, expected: dict) -> bool:
+    """Whether a processed row equals the reference one (doubles to 1e-9: aggregation order changes the last bits)."""
+    for column in expected:
+        a, e = actual[column], expected[column]
+        if column in FLOATS and a is not None and e is not None:
+            if not math.isclose(a, e, rel_tol=1e-9, abs_tol=1e-9):
+                return False
+        elif a != e:
+            return False
+    return True

@@ -1,0 +1,59 @@
+"""Helpers of the tests that drive a running stack (``DevStack`` or compose) through the Airflow CLI."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from typing import Any
+
+from pipelines.traffic.tables import PROCESSED_TABLE
+from tests.support.athena import athena_rows
+from tests.support.traffic_reference import expected_rows, same
+
+
+def cli_json(stack: Any, *args: str) -> list[dict]:
+    """An ``airflow ... -o json`` command's rows (the CLI may print warnings before the JSON)."""
+    lines = stack.airflow(*args, "-o", "json").stdout.strip().splitlines()
+    return json.loads(lines[-1]) if lines else []
+
+
+def wait_for_run(stack: Any, dag_id: str, run_id: str, timeout: float = 300) -> dict:
+    """Poll ``airflow dags list-runs`` until the run ends; return its JSON row."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = cli_json(stack, "dags", "list-runs", dag_id)
+        row = next((r for r in rows if r["run_id"] == run_id), None)
+        if row and row["state"] in ("success", "failed"):
+            return row
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{dag_id} {run_id} still {row and row['state']} after {timeout} s")
+        time.sleep(2)
+
+
+def wait_for_runs(stack: Any, dag_id: str, count: int, prefix: str = "", timeout: float = 600) -> list[dict]:
+    """Block until ``count`` runs of ``dag_id`` (whose run id starts with ``prefix``) exist and
+    none of them is unfinished; return them. Unpausing also schedules the latest interval's
+    run (catchup is off), which the backfill checks leave out by prefix."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = [r for r in cli_json(stack, "dags", "list-runs", dag_id) if r["run_id"].startswith(prefix)]
+        if len(rows) >= count and all(r["state"] in ("success", "failed") for r in rows):
+            return rows
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{dag_id}: {[(r['run_id'], r['state']) for r in rows]}")
+        time.sleep(3)
+
+
+def processed_day(stack, day: date) -> list[dict]:
+    return athena_rows(
+        stack,
+        f"SELECT * FROM {PROCESSED_TABLE} WHERE year = '{day:%Y}' AND month = '{day:%m}' AND day = '{day:%d}' "
+        "ORDER BY uniqueid, recordtimestamp",
+    )
+
+
+def assert_day_is_exact(stack, records: list, day: date) -> None:
+    actual, expected = processed_day(stack, day), expected_rows(records, day)
+    assert len(actual) == len(expected) > 0, day
+    assert [(a, e) for a, e in zip(actual, expected, strict=True) if not same(a, e)] == []

@@ -18,7 +18,7 @@ from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import sql_params as traffic_sql_params
 from pipelines.vehicle_api.tables import sql_params as vehicle_sql_params
 
-SQL = Path(__file__).resolve().parents[2] / "include" / "sql"
+SQL = Path(__file__).resolve().parents[3] / "include" / "sql"
 FILES = sorted(SQL.rglob("*.sql"))
 PARAMS = {"traffic": traffic_sql_params(SETTINGS), "vehicle_api": vehicle_sql_params(SETTINGS)}
 

@@ -21,7 +21,7 @@ from pipelines.sql import MACROS
 from pipelines.vehicle_api.tables import sql_params
 from tests.support.athena import athena_rows
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql" / "vehicle_api"
+SQL_DIR = Path(__file__).resolve().parents[3] / "include" / "sql" / "vehicle_api"
 DAY = "2026-03-05"
 D0 = int(datetime(2026, 3, 5, tzinfo=UTC).timestamp() * 1000)
 

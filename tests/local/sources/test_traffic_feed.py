@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipelines.settings import SETTINGS
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_cli_writes_the_range_in_the_firehose_layout(local_aws):

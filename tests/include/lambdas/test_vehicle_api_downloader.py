@@ -22,7 +22,7 @@ from pipelines.vehicle_api.batching import page_requests
 DAY = "2026-01-01"
 SMALL = Volume(vehicles_per_day=(30, 40), readings_per_vehicle=(5, 12))
 SECRET_VALUE = "s3cr3t-for-the-downloader"
-HANDLER_FILE = Path(__file__).resolve().parents[2] / "include" / "lambdas" / "vehicle_api_downloader" / "handler.py"
+HANDLER_FILE = Path(__file__).resolve().parents[3] / "include" / "lambdas" / "vehicle_api_downloader" / "handler.py"
 
 
 def load_handler():

@@ -17,7 +17,7 @@ from local.aws.athena import results
 from local.aws.athena.catalog import Catalog
 from local.aws.athena.errors import InvalidRequest
 from local.aws.athena.executor import TERMINAL, Executor, QueryRun, classify
-from local.aws.athena.sqltext import mask
+from local.aws.athena.sqltext import bind_parameters
 from local.aws.patching import Patches
 
 
@@ -53,20 +53,6 @@ def _output_base(backend: AthenaBackend, config: dict[str, Any] | None, workgrou
     )
 
 
-def _bind_parameters(query: str, parameters: list[str] | None) -> str:
-    """Replace each ``?`` outside quotes with the next ExecutionParameters value (SQL literal text)."""
-    if not parameters:
-        return query
-    masked, out, used = mask(query), [], 0
-    for original, visible in zip(query, masked, strict=True):
-        if visible == "?" and used < len(parameters):
-            out.append(parameters[used])
-            used += 1
-        else:
-            out.append(original)
-    return "".join(out)
-
-
 def start_query_execution(
     self: AthenaBackend,
     query: str,
@@ -81,7 +67,7 @@ def start_query_execution(
     statement_type, substatement = classify(query)
     run = QueryRun(
         query_id="",
-        sql=_bind_parameters(query, execution_parameters),
+        sql=bind_parameters(query, execution_parameters),
         database=((context or {}).get("Database") or "default").lower(),
         output_location="",
         statement_type=statement_type,

@@ -99,3 +99,17 @@ def paren_after(sql: str, pattern: str) -> tuple[str, int, int] | None:
     start = match.end() - 1
     end = closing(sql, start)
     return sql[start + 1 : end], match.start(), end + 1
+
+
+def bind_parameters(query: str, parameters: list[str] | None) -> str:
+    """Replace each ``?`` outside quotes with the next ExecutionParameters value (SQL literal text)."""
+    if not parameters:
+        return query
+    masked, out, used = mask(query), [], 0
+    for original, visible in zip(query, masked, strict=True):
+        if visible == "?" and used < len(parameters):
+            out.append(parameters[used])
+            used += 1
+        else:
+            out.append(original)
+    return "".join(out)

@@ -4,8 +4,8 @@
 For day D: the previous UTC day of a scheduled run, the logical date's day of a backfill or of a
 manual run at a date (`airflow dags test traffic_batch 2020-07-14`), or the `date` param:
 
-1. **wait_for_idle_crawler**, **configure_crawler** (then **create_crawler** or
-   **update_crawler**: the config is kept in code), then **crawl_raw**: the Glue crawler
+1. **wait_for_idle_crawler**, **configure_crawler** (created or updated: the config is kept in
+   code), then **crawl_raw**: the Glue crawler
    registers the new arrival-hour folders of `s3://<raw bucket>/traffic/YYYY/MM/DD/HH/` in the
    raw table `traffic`.
 2. **create_...** (Athena DDL, once): the processed table, the quarantine `traffic_rejects`, their
@@ -38,11 +38,7 @@ from airflow.providers.amazon.aws.hooks.glue_catalog import GlueCatalogHook
 from airflow.providers.amazon.aws.hooks.glue_crawler import GlueCrawlerHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
-from airflow.providers.amazon.aws.operators.glue_crawler import (
-    GlueCrawlerCreateOperator,
-    GlueCrawlerRunOperator,
-    GlueCrawlerUpdateOperator,
-)
+from airflow.providers.amazon.aws.operators.glue_crawler import GlueCrawlerRunOperator
 from airflow.sdk import DAG, chain, task
 
 from pipelines.athena_results import ResultShapeError, first_row
@@ -92,17 +88,21 @@ with DAG(
         hook = GlueCrawlerHook(aws_conn_id=SETTINGS.aws_conn_id)
         return not hook.has_crawler(CRAWLER["Name"]) or hook.get_crawler(CRAWLER["Name"])["State"] == "READY"
 
-    @task.branch
+    @task
     def configure_crawler() -> str:
+        # Not the provider's create and update operators behind a branch: when runs overlap (a
+        # backfill's), two of them can see no crawler and both create it, and the second fails on
+        # every retry. The provider's hook creates, and updates only a config that differs, so
+        # whichever run comes first, the others find the crawler as this code defines it.
         hook = GlueCrawlerHook(aws_conn_id=SETTINGS.aws_conn_id)
-        return "update_crawler" if hook.has_crawler(CRAWLER["Name"]) else "create_crawler"
+        if not hook.has_crawler(CRAWLER["Name"]):
+            try:
+                hook.create_crawler(**CRAWLER)
+                return "created"
+            except hook.glue_client.exceptions.AlreadyExistsException:
+                pass  # another run created it meanwhile
+        return "updated" if hook.update_crawler(**CRAWLER) else "unchanged"
 
-    create_crawler = GlueCrawlerCreateOperator(
-        task_id="create_crawler", config=CRAWLER, aws_conn_id=SETTINGS.aws_conn_id
-    )
-    update_crawler = GlueCrawlerUpdateOperator(
-        task_id="update_crawler", config=CRAWLER, aws_conn_id=SETTINGS.aws_conn_id
-    )
     crawl_raw = GlueCrawlerRunOperator(
         task_id="crawl_raw",
         crawler_name=CRAWLER["Name"],
@@ -111,7 +111,6 @@ with DAG(
         wait_for_completion=True,
         # A crawl started meanwhile by another run is waited for, not failed on.
         fail_on_already_running=False,
-        trigger_rule="none_failed_min_one_success",  # after whichever branch ran
         on_failure_callback=log_crawl_error,
         on_retry_callback=log_crawl_error,
     )
@@ -182,6 +181,6 @@ with DAG(
 
     attempts = find_attempts()
     checked = check_day(check_query.output, RUN_DAY)
-    chain(wait_for_idle_crawler(), configure_crawler(), [create_crawler, update_crawler], crawl_raw)
+    chain(wait_for_idle_crawler(), configure_crawler(), crawl_raw)
     crawl_raw >> creates >> add_line_partitions >> inserts >> attempts
     chain(attempts, check_query, checked, publish_day(attempts, RUN_DAY))

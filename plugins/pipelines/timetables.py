@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pendulum
 from airflow.timetables.base import DagRunInfo, DataInterval, TimeRestriction, Timetable
 from airflow.timetables.interval import CronDataIntervalTimetable
 from pendulum import DateTime
@@ -57,6 +58,15 @@ class PreviousDayTimetable(Timetable):
         )
         if info is None or info.data_interval is None:
             return info
+        if not restriction.catchup:
+            # Without catchup the daily timetable skips to the day that started last, which is not
+            # due before midnight + delay: a DAG unpaused at 00:20 would wait until 01:00 (07:30 for
+            # traffic) instead of running the latest day due now.
+            due = self.infer_manual_data_interval(run_after=_now().add(microseconds=1))
+            last_start = last_automated_data_interval.start if last_automated_data_interval else None
+            if due.start < info.data_interval.start and (last_start is None or last_start < due.start):
+                if restriction.earliest is None or due.start >= restriction.earliest:
+                    info = DagRunInfo.interval(due.start, due.end)
         return DagRunInfo(
             run_after=info.data_interval.end + self.delay,
             data_interval=info.data_interval,
@@ -81,3 +91,7 @@ class PreviousDayTimetable(Timetable):
 def _clock(delay: timedelta) -> str:
     minutes = int(delay.total_seconds()) // 60
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _now() -> DateTime:
+    return pendulum.now("UTC")

@@ -31,6 +31,29 @@ def test_next_run_follows_the_last_interval():
     assert info.run_after == day(6, 7)
 
 
+@pytest.mark.parametrize(
+    ("now", "day_run"),
+    [
+        (day(10, 0).add(minutes=20), 8),  # before 01:00: D-1 is not due yet, D-2 is the latest due
+        (day(10, 2), 9),  # after 01:00: D-1 is due
+    ],
+)
+def test_without_catchup_the_latest_day_due_runs_as_soon_as_unpaused(monkeypatch, now, day_run):
+    monkeypatch.setattr("pipelines.timetables._now", lambda: now)
+    monkeypatch.setattr("airflow.timetables.interval.utcnow", lambda: now)  # the daily timetable's clock
+    info = PreviousDayTimetable().next_dagrun_info(
+        last_automated_data_interval=None, restriction=TimeRestriction(earliest=None, latest=None, catchup=False)
+    )
+    assert info.data_interval == DataInterval(day(day_run), day(day_run + 1))
+    assert info.run_after <= now
+    # Once that day ran, the next is the one due next.
+    after = PreviousDayTimetable().next_dagrun_info(
+        last_automated_data_interval=info.data_interval,
+        restriction=TimeRestriction(earliest=None, latest=None, catchup=False),
+    )
+    assert after.data_interval.start > info.data_interval.start
+
+
 def test_manual_run_during_a_day_processes_the_day_before():
     timetable = PreviousDayTimetable()
     assert timetable.infer_manual_data_interval(run_after=day(10, 15)) == DataInterval(day(9), day(10))

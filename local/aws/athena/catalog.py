@@ -1,6 +1,6 @@
 """Tables and partitions in moto's Glue Data Catalog, in the shapes Athena itself writes there.
 
-Calls go to the Glue backend in this process. Names are lower-cased as Athena lower-cases them.
+Calls go to the Glue backend in this process (``local.aws.glue_catalog``). Names are lower-cased as Athena lower-cases them.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from moto.glue.exceptions import (
     PartitionNotFoundException,
     TableNotFoundException,
 )
-from moto.glue.models import GlueBackend, glue_backends
+from moto.glue.models import GlueBackend
 
 from local.aws.athena.errors import QueryFailed
+from local.aws.glue_catalog import glue_catalog
 from local.aws.hive.formats import FORMATS
 
 
@@ -80,7 +81,7 @@ class Catalog:
 
     @property
     def glue(self) -> GlueBackend:
-        return glue_backends[self.account_id][self.region]
+        return glue_catalog(self.account_id, self.region)
 
     # databases
     def database_exists(self, name: str) -> bool:

@@ -1,11 +1,16 @@
-"""The Glue catalog shapes a crawler writes: TableInput and PartitionInput, and reading them back."""
+"""The Glue catalog shapes a crawler writes: TableInput and PartitionInput, and reading them back.
+
+The calls go to the Glue backend in this process (``local.aws.glue_catalog``), as Athena's do;
+what they read is GetTable's and GetPartitions' response shape.
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from botocore.client import BaseClient
-from botocore.exceptions import ClientError
+from moto.glue.exceptions import EntityNotFoundException, GlueClientError
+from moto.glue.models import GlueBackend
 
 from local.aws.glue_crawler.infer import TableSchema
 from local.aws.hive.formats import FORMATS
@@ -97,60 +102,48 @@ def partition_input(
 
 
 class Catalog:
-    """The few Glue catalog calls a crawl makes, through the endpoint's API."""
+    """The few Glue catalog calls a crawl makes, on one database."""
 
-    def __init__(self, glue: BaseClient, database: str) -> None:
+    def __init__(self, glue: GlueBackend, database: str) -> None:
         self.glue = glue
         self.database = database
 
     def database_exists(self) -> bool:
-        try:
-            self.glue.get_database(Name=self.database)
-            return True
-        except self.glue.exceptions.EntityNotFoundException:
-            return False
+        return self.database in self.glue.databases
 
     def get_table(self, name: str) -> dict[str, Any] | None:
         try:
-            return self.glue.get_table(DatabaseName=self.database, Name=name)["Table"]
-        except self.glue.exceptions.EntityNotFoundException:
+            return copy.deepcopy(self.glue.get_table(self.database, name).as_dict())
+        except EntityNotFoundException:  # the table's and the database's NotFound both derive from it
             return None
 
     def tables(self) -> list[dict[str, Any]]:
-        pages = self.glue.get_paginator("get_tables").paginate(DatabaseName=self.database)
-        return [t for page in pages for t in page["TableList"]]
+        return [copy.deepcopy(t.as_dict()) for t in self.glue.get_tables(self.database, None)]
 
     def create_table(self, table: dict[str, Any]) -> None:
-        self.glue.create_table(DatabaseName=self.database, TableInput=table)
+        self.glue.create_table(self.database, table["Name"], copy.deepcopy(table))
 
     def update_table(self, table: dict[str, Any]) -> None:
-        self.glue.update_table(DatabaseName=self.database, TableInput=table)
+        self.glue.update_table(self.database, table["Name"], copy.deepcopy(table))
 
     def delete_table(self, name: str) -> None:
-        self.glue.delete_table(DatabaseName=self.database, Name=name)
+        self.glue.delete_table(self.database, name)
 
     def partition_values(self, table: str) -> set[tuple[str, ...]]:
-        pages = self.glue.get_paginator("get_partitions").paginate(DatabaseName=self.database, TableName=table)
-        return {tuple(p["Values"]) for page in pages for p in page["Partitions"]}
+        return {tuple(p.values) for p in self.glue.get_table(self.database, table).partitions.values()}
 
     def add_partitions(self, table: str, partitions: list[dict[str, Any]]) -> None:
         for start in range(0, len(partitions), BATCH):
-            response = self.glue.batch_create_partition(
-                DatabaseName=self.database, TableName=table, PartitionInputList=partitions[start : start + BATCH]
+            errors = self.glue.batch_create_partition(
+                self.database, table, copy.deepcopy(partitions[start : start + BATCH])
             )
-            errors = [
-                e for e in response.get("Errors", []) if e["ErrorDetail"]["ErrorCode"] != "AlreadyExistsException"
-            ]
+            errors = [e for e in errors if e["ErrorDetail"]["ErrorCode"] != "AlreadyExistsException"]
             if errors:
                 detail = errors[0]["ErrorDetail"]
-                raise ClientError(
-                    {"Error": {"Code": detail["ErrorCode"], "Message": detail["ErrorMessage"]}}, "BatchCreatePartition"
-                )
+                raise GlueClientError(detail["ErrorCode"], detail["ErrorMessage"])
 
     def delete_partitions(self, table: str, values: list[tuple[str, ...]]) -> None:
         for start in range(0, len(values), BATCH):
             self.glue.batch_delete_partition(
-                DatabaseName=self.database,
-                TableName=table,
-                PartitionsToDelete=[{"Values": list(v)} for v in values[start : start + BATCH]],
+                self.database, table, [{"Values": list(v)} for v in values[start : start + BATCH]]
             )

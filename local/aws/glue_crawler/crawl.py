@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
-from botocore.client import BaseClient
-from botocore.exceptions import ClientError
+from moto.glue.exceptions import GlueClientError
+from moto.glue.models import GlueBackend
 from moto.s3.exceptions import MissingBucket
 
 from local.aws.glue_crawler import catalog as shapes
@@ -128,7 +128,7 @@ class InspectedTable:
     partitions: dict[tuple[str, ...], tuple[TableSchema, str]]  # values -> (schema, location)
 
 
-def crawl(config: CrawlerConfig, s3: S3Files, glue: BaseClient, progress: Progress) -> CrawlOutcome:
+def crawl(config: CrawlerConfig, s3: S3Files, glue: GlueBackend, progress: Progress) -> CrawlOutcome:
     catalog = Catalog(glue, config.database)
     if not catalog.database_exists():
         raise CrawlFailed(f"Database {config.database} not found.")
@@ -150,8 +150,8 @@ def crawl(config: CrawlerConfig, s3: S3Files, glue: BaseClient, progress: Progre
             _write_table(table, catalog, config, outcome, progress)
         produced = {t.files.name for t in inspected} | unchanged
         _handle_vanished_tables(produced, catalog, config, outcome, progress)
-    except ClientError as err:
-        raise CrawlFailed(f"Catalog update failed: {err}") from err
+    except GlueClientError as err:
+        raise CrawlFailed(f"Catalog update failed: {err.error_type}: {err.message}") from err
     return outcome
 
 

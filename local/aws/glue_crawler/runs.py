@@ -19,7 +19,7 @@ from moto.core.utils import utcnow
 from moto.glue.exceptions import CrawlerNotRunningException, CrawlerRunningException, GlueClientError
 
 from local.aws.context import ServiceContext
-from local.aws.credentials import local_client
+from local.aws.glue_catalog import glue_catalog
 from local.aws.glue_crawler.crawl import CrawlCancelled, CrawlerConfig, CrawlFailed, CrawlOutcome, crawl
 from local.aws.logs import write_events
 
@@ -142,14 +142,6 @@ class Runner:
         self.ctx = ctx
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
-        self._clients: dict[tuple[str, str], Any] = {}
-
-    def client(self, service: str, region: str) -> Any:
-        """One boto3 client per service and region: building one costs far more than a crawl."""
-        with self._lock:
-            if (service, region) not in self._clients:
-                self._clients[service, region] = local_client(service, self.ctx.endpoint_url, region)
-            return self._clients[service, region]
 
     def start(self, crawler: FakeCrawler, region: str) -> CrawlRun:
         with self._lock:
@@ -176,7 +168,7 @@ class Runner:
 
     def _work(self, run: CrawlRun, config: CrawlerConfig, region: str) -> None:
         try:
-            outcome = crawl(config, self.ctx.s3, self.client("glue", region), run)
+            outcome = crawl(config, self.ctx.s3, glue_catalog(self.ctx.s3.account_id, region), run)
             run.log(f"Crawler {config.name} finished: {run.as_dict().get('Summary', '')}")
             self._write_logs(run, region)
             run.finish("COMPLETED", outcome=outcome)

@@ -17,7 +17,8 @@ manual run at a date (`airflow dags test traffic_batch 2020-07-14`), or the `dat
    `traffic_processed_attempts`, and the records rejected (malformed JSON, a field missing, a
    value not an integer: nothing is rounded) are kept verbatim with the reason in this try's
    partition of `traffic_rejects_attempts`. A retry writes a new attempt, never adds to an old one.
-4. **find_attempts**, **check_query**, **check_day**: the attempt must have rows, no duplicate
+4. **find_traffic_processed_attempt**, **find_traffic_rejects_attempt**, **check_query**,
+   **check_day**: the attempt must have rows, no duplicate
    (uniqueid, recordtimestamp) and indicators within their domain; otherwise the run fails and
    the published day stays as it was. The rejected count is logged and returned.
 5. **publish_day**: D's partitions of `traffic_rejects` and `traffic_processed` are switched to
@@ -34,9 +35,7 @@ import logging
 from datetime import timedelta
 
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
-from airflow.providers.amazon.aws.hooks.glue_catalog import GlueCatalogHook
 from airflow.providers.amazon.aws.hooks.glue_crawler import GlueCrawlerHook
-from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 from airflow.providers.amazon.aws.operators.glue_crawler import GlueCrawlerRunOperator
 from airflow.sdk import DAG, chain, task
@@ -44,21 +43,14 @@ from airflow.sdk import DAG, chain, task
 from pipelines.athena_results import ResultShapeError, first_row
 from pipelines.crawler_errors import log_crawl_error
 from pipelines.dag_defaults import DAILY_MACROS, RUN_DAY, default_args
-from pipelines.partitions import Attempt, NoAttemptError, attempt_id, latest_attempt, publish, run_key
+from pipelines.partitions import attempt_id
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
-from pipelines.tasks import athena_statement, day_param, fail_fast
+from pipelines.tasks import athena_statement, day_param, fail_fast, find_attempt, publish_attempts
 from pipelines.timetables import PreviousDayTimetable
 from pipelines.traffic.checks import ProcessedDayError, verify_day
 from pipelines.traffic.crawler import crawler_config
-from pipelines.traffic.tables import (
-    ATTEMPTS_TABLE,
-    PROCESSED_TABLE,
-    REJECTS_ATTEMPTS_TABLE,
-    REJECTS_TABLE,
-    day_values,
-    sql_params,
-)
+from pipelines.traffic.tables import PROCESSED_TABLE, REJECTS_TABLE, day_values, sql_params
 
 CRAWLER = crawler_config(SETTINGS)
 log = logging.getLogger(__name__)
@@ -124,18 +116,8 @@ with DAG(
     add_line_partitions = athena("add_line_partitions", "05_add_line_partitions.sql")
     inserts = [athena("insert_day", "06_insert_day.sql"), athena("insert_rejects", "07_insert_rejects.sql")]
 
-    @task(multiple_outputs=False)
-    @fail_fast(NoAttemptError)
-    def find_attempts(dag_run=None) -> dict:  # noqa: ANN001 - Airflow context
-        glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
-        run = run_key(dag_run.dag_id, dag_run.run_id)
-        return {
-            "processed": latest_attempt(glue, SETTINGS.lake_database, ATTEMPTS_TABLE, run).to_xcom(),
-            # A day without rejects writes no quarantine partition: an empty attempt.
-            "rejects": latest_attempt(
-                glue, SETTINGS.lake_database, REJECTS_ATTEMPTS_TABLE, run, required=False
-            ).to_xcom(),
-        }
+    # A day without rejects writes no quarantine partition: an empty attempt.
+    attempts = [find_attempt(PROCESSED_TABLE, required=True), find_attempt(REJECTS_TABLE)]
 
     check_query = athena("check_query", "checks/attempt_problems.sql")
 
@@ -157,30 +139,12 @@ with DAG(
         return figures
 
     @task(multiple_outputs=False)
-    def publish_day(attempts: dict, day: str, dag_run=None) -> dict:  # noqa: ANN001 - Airflow context
-        # No operator switches a partition's location; the provider's hooks give the clients.
-        glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
-        s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
-        run = run_key(dag_run.dag_id, dag_run.run_id)
-        published = {}
-        for name, table, attempts_table in (
-            ("rejects", REJECTS_TABLE, REJECTS_ATTEMPTS_TABLE),
-            ("processed", PROCESSED_TABLE, ATTEMPTS_TABLE),
-        ):
-            published[name] = publish(
-                glue,
-                s3,
-                SETTINGS.lake_database,
-                table,
-                attempts_table,
-                Attempt.from_xcom(attempts[name]),
-                run,
-                covered=[day_values(day)],
-            )
-        return published
+    def publish_day(day: str, ti=None, dag_run=None) -> dict:  # noqa: ANN001 - Airflow context
+        published = [REJECTS_TABLE, PROCESSED_TABLE]
+        return publish_attempts(published, {table: [day_values(day)] for table in published}, ti, dag_run)
 
-    attempts = find_attempts()
     checked = check_day(check_query.output, RUN_DAY)
     chain(wait_for_idle_crawler(), configure_crawler(), crawl_raw)
-    crawl_raw >> creates >> add_line_partitions >> inserts >> attempts
-    chain(attempts, check_query, checked, publish_day(attempts, RUN_DAY))
+    crawl_raw >> creates >> add_line_partitions >> inserts
+    chain(inserts, attempts)  # pairwise: each INSERT, then the find of its attempt
+    chain(attempts, check_query, checked, publish_day(RUN_DAY))

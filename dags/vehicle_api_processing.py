@@ -31,7 +31,6 @@ import logging
 from datetime import UTC
 
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
-from airflow.providers.amazon.aws.hooks.glue_catalog import GlueCatalogHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 from airflow.sdk import DAG, Param, chain, task
@@ -39,8 +38,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from pipelines.athena_results import ResultShapeError
 from pipelines.dag_defaults import default_args
-from pipelines.partitions import Attempt, attempt_id, run_key
-from pipelines.partitions import publish as publish_attempt
+from pipelines.partitions import attempt_id
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
 from pipelines.sql import MACROS
@@ -50,6 +48,7 @@ from pipelines.tasks import (
     athena_statement,
     fail_fast,
     find_attempt,
+    publish_attempts,
     release_writer_lock,
     verify_writer_lock,
 )
@@ -143,7 +142,7 @@ with DAG(
     previous = raw[-1]
     for table, statements in TABLES.items():
         create, create_attempts, insert = (athena(name) for name in statements)
-        found = find_attempt(f"find_{table}_attempt", f"{table}_attempts")
+        found = find_attempt(table)
         chain(previous, create, create_attempts, insert, found)
         previous = found
     check_query = athena("check_query", "checks/results")
@@ -158,20 +157,9 @@ with DAG(
 
     @task(multiple_outputs=False)
     def publish(days: list[str], ti=None, dag_run=None) -> dict:  # noqa: ANN001 - Airflow context
-        # No operator switches a partition's location; the provider's hooks give the clients.
         verify_writer_lock(LOCK, dag_run)
-        glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
-        s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
-        run = run_key(dag_run.dag_id, dag_run.run_id)
         covered = {"measurement_intervals": [[day] for day in days]}  # a date without intervals: none
-        return {
-            table: publish_attempt(
-                glue, s3, SETTINGS.lake_database, table, f"{table}_attempts",
-                Attempt.from_xcom(ti.xcom_pull(task_ids=f"find_{table}_attempt")), run,
-                covered=covered.get(table),
-            )
-            for table in TABLES
-        }  # fmt: skip
+        return publish_attempts(TABLES, covered, ti, dag_run)
 
     checked = check_results(check_query.output, dates)
     published = publish(dates)

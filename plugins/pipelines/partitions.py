@@ -25,6 +25,12 @@ from jinja2.runtime import Context
 
 ATTEMPT_KEY = "attempt"
 ATTEMPT_PARAMETER = "pipelines.attempt"
+ATTEMPTS_SUFFIX = "_attempts"
+
+
+def attempts_table(table: str) -> str:
+    """The attempts table of a published table."""
+    return table + ATTEMPTS_SUFFIX
 
 
 class NoAttemptError(RuntimeError):

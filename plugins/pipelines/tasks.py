@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -15,7 +15,7 @@ from airflow.sdk import Param, PokeReturnValue, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines import writer_lock
-from pipelines.partitions import NoAttemptError, latest_attempt, run_key
+from pipelines.partitions import Attempt, NoAttemptError, attempts_table, latest_attempt, publish, run_key
 from pipelines.settings import SETTINGS
 
 log = logging.getLogger(__name__)
@@ -90,18 +90,39 @@ def verify_writer_lock(name: str, dag_run: Any) -> None:
         raise AirflowFailException(str(err)) from err
 
 
-def find_attempt(task_id: str, attempts_table: str) -> Any:
-    """A task returning the run's latest attempt in ``attempts_table`` (pipelines.partitions);
-    an INSERT of no rows gives an empty attempt."""
+def find_attempt_task_id(table: str) -> str:
+    return f"find_{table}_attempt"
 
-    @task(task_id=task_id, multiple_outputs=False)
+
+def find_attempt(table: str, *, required: bool = False) -> Any:
+    """A task returning the run's latest attempt at ``table`` (pipelines.partitions). An INSERT
+    of no rows registers none: with ``required`` that fails the run, else an empty attempt."""
+
+    @task(task_id=find_attempt_task_id(table), multiple_outputs=False)
     @fail_fast(NoAttemptError)
     def find(dag_run: Any = None) -> dict:
         glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
         run = run_key(dag_run.dag_id, dag_run.run_id)
-        return latest_attempt(glue, SETTINGS.lake_database, attempts_table, run, required=False).to_xcom()
+        return latest_attempt(glue, SETTINGS.lake_database, attempts_table(table), run, required=required).to_xcom()
 
     return find()
+
+
+def publish_attempts(tables: Iterable[str], covered: Mapping[str, list[list[str]]], ti: Any, dag_run: Any) -> dict:
+    """Publish each table's attempt, as its ``find_attempt`` task found it, in the order given
+    (pipelines.partitions.publish); ``covered``: per table, the partitions the run answers for.
+    No operator switches a partition's location; the provider's hooks give the clients."""
+    glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
+    s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
+    run = run_key(dag_run.dag_id, dag_run.run_id)
+    return {
+        table: publish(
+            glue, s3, SETTINGS.lake_database, table, attempts_table(table),
+            Attempt.from_xcom(ti.xcom_pull(task_ids=find_attempt_task_id(table))), run,
+            covered=covered.get(table),
+        )
+        for table in tables
+    }  # fmt: skip
 
 
 def fail_fast(*errors: type[Exception]) -> Callable[[F], F]:

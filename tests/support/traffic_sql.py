@@ -41,7 +41,7 @@ def render(path: Path, params: dict, attempt: str = "run-1") -> str:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, loader=jinja2.FileSystemLoader(SQL_DIR.parent))
     # The DAG's run_day() macro gives the `date` param when it is set (pipelines.run_day).
     # attempt_id() and find_attempt's XCom, as the DAG gives them (pipelines.partitions).
-    ti = SimpleNamespace(xcom_pull=lambda task_ids: {"processed": {"name": attempt}, "rejects": {"name": attempt}})
+    ti = SimpleNamespace(xcom_pull=lambda task_ids: {"name": attempt})
     return env.from_string(path.read_text()).render(
         params=params, macros=macros, run_day=lambda: params["date"], attempt_id=lambda: attempt, ti=ti
     )

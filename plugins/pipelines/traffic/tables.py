@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from pipelines.partitions import attempts_table
 from pipelines.settings import Settings
 
 RAW_PREFIX = "traffic/"
 LINES_TABLE = "traffic_lines"  # the same files as text, one row per line
 PROCESSED_TABLE = "traffic_processed"
 REJECTS_TABLE = "traffic_rejects"  # the quarantine: raw records the ETL rejected, with the reason
-ATTEMPTS_SUFFIX = "_attempts"  # pipelines.partitions
-ATTEMPTS_TABLE = PROCESSED_TABLE + ATTEMPTS_SUFFIX
-REJECTS_ATTEMPTS_TABLE = REJECTS_TABLE + ATTEMPTS_SUFFIX
+ATTEMPTS_TABLE = attempts_table(PROCESSED_TABLE)  # pipelines.partitions
+REJECTS_ATTEMPTS_TABLE = attempts_table(REJECTS_TABLE)
 
 
 def sql_params(settings: Settings) -> dict[str, str]:

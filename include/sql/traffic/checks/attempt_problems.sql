@@ -10,11 +10,12 @@ unless row_count > 0, duplicated_keys = 0 and invalid_rows = 0.
 - rejected_records: raw records of D's arrival hours quarantined by this run (reported, not a
   reason to fail)
 Template variables: params.lake_database, params.attempts_table, params.rejects_attempts_table,
-run_day() (the run's day, YYYY-MM-DD: pipelines.run_day), the attempts from XCom of find_attempts.
+run_day() (the run's day, YYYY-MM-DD: pipelines.run_day), the attempts from XCom of the
+find_traffic_processed_attempt and find_traffic_rejects_attempt tasks.
 #}
 {%- set day = run_day() %}
-{%- set attempts = ti.xcom_pull(task_ids="find_attempts") %}
-{%- set attempt = attempts["processed"]["name"] %}
+{%- set attempt = ti.xcom_pull(task_ids="find_traffic_processed_attempt")["name"] %}
+{%- set rejects_attempt = ti.xcom_pull(task_ids="find_traffic_rejects_attempt")["name"] %}
 WITH day_rows AS (
   SELECT *
   FROM "{{ params.lake_database }}"."{{ params.attempts_table }}"
@@ -49,5 +50,5 @@ SELECT
     SELECT count(*)
     FROM "{{ params.lake_database }}"."{{ params.rejects_attempts_table }}"
     WHERE year = '{{ day[0:4] }}' AND month = '{{ day[5:7] }}' AND day = '{{ day[8:10] }}'
-      AND attempt = '{{ attempts["rejects"]["name"] }}'
+      AND attempt = '{{ rejects_attempt }}'
   ) AS rejected_records

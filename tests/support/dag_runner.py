@@ -1,4 +1,4 @@
-"""Run a DAG defined in a test with ``dag.test()`` and return its task states."""
+"""Run a DAG defined in a test with ``dag.test()``: its task states, a task's returned value."""
 
 from __future__ import annotations
 
@@ -45,3 +45,19 @@ def run_dag(dag: DAG, conf: dict[str, Any] | None = None) -> dict[str, str]:
         name = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
         states[name] = str(ti.state)
     return states
+
+
+def returned_value(dag_id: str, task_id: str) -> Any:
+    """What the task returned (its ``return_value`` XCom) in the DAG's one run."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.scalars(
+            select(XComModel).where(
+                XComModel.dag_id == dag_id, XComModel.task_id == task_id, XComModel.key == "return_value"
+            )
+        ).all()
+        assert len(rows) == 1
+        return XComModel.deserialize_value(rows[0])

@@ -9,7 +9,7 @@ from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 from airflow.providers.amazon.aws.sensors.athena import AthenaSensor
 
 from pipelines.settings import SETTINGS
-from tests.support.dag_runner import run_dag, tiny_dag
+from tests.support.dag_runner import returned_value, run_dag, tiny_dag
 
 
 def athena_task(task_id: str, query: str, database: str) -> AthenaOperator:
@@ -23,21 +23,6 @@ def athena_task(task_id: str, query: str, database: str) -> AthenaOperator:
         aws_conn_id=SETTINGS.aws_conn_id,
         deferrable=False,
     )
-
-
-def returned_value(dag_id: str, task_id: str):
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        rows = session.scalars(
-            select(XComModel).where(
-                XComModel.dag_id == dag_id, XComModel.task_id == task_id, XComModel.key == "return_value"
-            )
-        ).all()
-        assert len(rows) == 1
-        return XComModel.deserialize_value(rows[0])
 
 
 def test_ddl_ctas_insert_and_select_through_the_operators(local_aws, airflow_db):

@@ -12,7 +12,7 @@ import pytest
 from airflow.providers.amazon.aws.operators.lambda_function import LambdaInvokeFunctionOperator
 
 from pipelines.settings import SETTINGS
-from tests.support.dag_runner import run_dag, tiny_dag
+from tests.support.dag_runner import returned_value, run_dag, tiny_dag
 
 ROLE_NAME = "lambda-operator-tests"
 
@@ -67,21 +67,6 @@ def invoke_task(function_name: str, event: dict) -> LambdaInvokeFunctionOperator
         log_type="Tail",
         aws_conn_id=SETTINGS.aws_conn_id,
     )
-
-
-def returned_value(dag_id: str, task_id: str):
-    from airflow.models.xcom import XComModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        rows = session.scalars(
-            select(XComModel).where(
-                XComModel.dag_id == dag_id, XComModel.task_id == task_id, XComModel.key == "return_value"
-            )
-        ).all()
-        assert len(rows) == 1
-        return XComModel.deserialize_value(rows[0])
 
 
 def test_succeeding_handler_returns_its_payload(local_aws, airflow_db, function_name):

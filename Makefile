@@ -19,13 +19,15 @@ help: ## List the targets
 
 install: $(STAMP) $(COMPOSE_SCHEMA) ## Create .venv with Airflow 3.3.1 and all dev tools (idempotent)
 
-$(STAMP): requirements.txt requirements-dev.txt $(CONSTRAINTS)
+$(STAMP): requirements-mwaa-image.txt requirements.txt requirements-dev.txt $(CONSTRAINTS)
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -r requirements-dev.txt
-	@# requirements.txt is MWAA's file: its --constraint line names a path that exists on MWAA only.
-	grep -v '^--constraint' requirements.txt | $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -r /dev/stdin
+	@# MWAA's package set, the bundle's requirements.txt (its --constraint line names a path that
+	@# exists on MWAA only), then the local tools.
+	grep -v '^--constraint' requirements.txt > $(VENV)/requirements-bundle.txt
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -r requirements-mwaa-image.txt \
+		-r $(VENV)/requirements-bundle.txt -r requirements-dev.txt
 	touch $@
 
 # The Compose specification's JSON schema, as published inside the docker-compose package.

@@ -15,8 +15,6 @@ import pytest
 from deploy.package import build
 
 REPO = Path(__file__).resolve().parents[2]
-# What MWAA's Airflow 3.3.1 image has installed before requirements.txt is applied.
-MWAA_PREINSTALLED = REPO / "constraints" / "mwaa-3.3.1-preinstalled.txt"
 
 LOAD_DAGS = """
 import json, os
@@ -31,15 +29,6 @@ def bundle(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bundle") / "mwaa"
     build(out)
     return out
-
-
-def pins(path: Path) -> dict[str, str]:
-    found = {}
-    for line in path.read_text().splitlines():
-        if "==" in line and not line.startswith("#"):
-            name, version = line.split("==", 1)
-            found[name.strip().lower().replace("_", "-")] = version.strip()
-    return found
 
 
 def test_bundle_has_the_four_mwaa_artifacts(bundle):
@@ -61,26 +50,6 @@ def test_requirements_constraint_line_points_into_the_bundled_dags_folder(bundle
     assert (bundle / "dags" / "constraints.txt").read_text() == (
         REPO / "constraints/airflow-3.3.1-py3.12.txt"
     ).read_text()
-
-
-def test_every_requirement_is_pinned_by_the_constraints(bundle):
-    constraints = pins(bundle / "dags" / "constraints.txt")
-    wanted = [
-        line.strip().lower()
-        for line in (bundle / "requirements.txt").read_text().splitlines()
-        if line.strip() and not line.startswith(("#", "--"))
-    ]
-    assert wanted and all(name in constraints for name in wanted), wanted
-
-
-def test_vendored_constraints_agree_with_what_mwaa_preinstalls():
-    mwaa = pins(MWAA_PREINSTALLED)
-    ours = pins(REPO / "constraints/airflow-3.3.1-py3.12.txt")
-    assert {
-        name: (version, ours[name]) for name, version in mwaa.items() if name in ours and ours[name] != version
-    } == {}
-    assert mwaa["apache-airflow"] == "3.3.1"
-    assert "apache-airflow==3.3.1" in (REPO / "requirements-dev.txt").read_text().splitlines()
 
 
 def test_startup_script_exports_the_settings(bundle):

@@ -46,7 +46,8 @@ with DAG(
         aws_conn_id=SETTINGS.aws_conn_id,
         bucket_name=SETTINGS.artifacts_bucket,
         bucket_key=KEY,
-        poke_interval=5,
+        deferrable=SETTINGS.deferrable,  # proves the triggerer's async S3 client too
+        poke_interval=SETTINGS.poll_seconds,
         timeout=120,
     )
 

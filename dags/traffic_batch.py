@@ -99,7 +99,8 @@ with DAG(
         task_id="crawl_raw",
         crawler_name=CRAWLER["Name"],
         aws_conn_id=SETTINGS.aws_conn_id,
-        poll_interval=5,
+        deferrable=SETTINGS.deferrable,
+        poll_interval=SETTINGS.poll_seconds,
         wait_for_completion=True,
         # A crawl started meanwhile by another run is waited for, not failed on.
         fail_on_already_running=False,

@@ -73,6 +73,8 @@ def airflow_env(home: Path, aws_endpoint: str, api_port: int, settings: Settings
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": aws_connection(aws_endpoint, settings.region),
+        # The local AWS answers in seconds: check a deferred wait every second, not every 10.
+        "PIPELINES_POLL_SECONDS": os.environ.get("PIPELINES_POLL_SECONDS", "1"),
         **ENVIRONMENT,
         "AWS_DEFAULT_REGION": settings.region,
         "PYTHONPATH": f"{REPO}:{REPO / 'plugins'}",

@@ -34,6 +34,7 @@ os.environ.update(
         "PIPELINES_VEHICLE_API_MAX_TASKS": "3",
         # Retries stay (the DAGs are tested as deployed) but do not wait 30 s each.
         "PIPELINES_RETRY_DELAY_SECONDS": "1",
+        "PIPELINES_POLL_SECONDS": "1",
     }
 )
 for leaked in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):

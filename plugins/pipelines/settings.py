@@ -27,6 +27,16 @@ SPEC: dict[str, Setting] = {
     "retry_delay_seconds": Setting(
         "PIPELINES_RETRY_DELAY_SECONDS", "30", "First retry delay of every task (doubles per retry, at most 10 min)."
     ),
+    "deferrable": Setting(
+        "PIPELINES_DEFERRABLE",
+        "true",
+        "Every wait on AWS work (Athena statement, crawl, S3 key) is deferred to the triggerer: no worker slot held.",
+    ),
+    "poll_seconds": Setting(
+        "PIPELINES_POLL_SECONDS",
+        "10",
+        "Seconds between two status checks of a wait on AWS (local stacks: 1, for speed).",
+    ),
     "raw_bucket": Setting("PIPELINES_RAW_BUCKET", "pipelines-{env}-raw", "Landing bucket for raw input."),
     "lake_bucket": Setting("PIPELINES_LAKE_BUCKET", "pipelines-{env}-lake", "Processed and aggregated tables."),
     "athena_results_bucket": Setting(
@@ -80,6 +90,8 @@ class Settings:
     region: str
     aws_conn_id: str
     retry_delay_seconds: int
+    deferrable: bool
+    poll_seconds: int
     raw_bucket: str
     lake_bucket: str
     athena_results_bucket: str
@@ -108,8 +120,17 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     env = environ.get(SPEC["env"].env_var, SPEC["env"].default)
     values = {name: environ.get(spec.env_var, spec.default.format(env=env)) for name, spec in SPEC.items()}
     values["env"] = env
-    typed = {f.name: int(values[f.name]) if f.type == "int" else values[f.name] for f in fields(Settings)}
-    return Settings(**typed)
+    return Settings(**{f.name: _typed(f.name, f.type, values[f.name]) for f in fields(Settings)})
+
+
+def _typed(name: str, type_name: object, value: str) -> str | int | bool:
+    if type_name == "int":
+        return int(value)
+    if type_name == "bool":
+        if value.strip().lower() not in ("true", "false"):
+            raise ValueError(f"{SPEC[name].env_var} must be true or false, not {value!r}")
+        return value.strip().lower() == "true"
+    return value
 
 
 assert [f.name for f in fields(Settings)] == list(SPEC), "Settings fields and SPEC must list the same names"

@@ -32,7 +32,8 @@ def athena_statement(task_id: str, sql_file: str, **kwargs: Any) -> AthenaOperat
         workgroup=SETTINGS.athena_workgroup,
         output_location=SETTINGS.athena_output_location,
         aws_conn_id=SETTINGS.aws_conn_id,
-        sleep_time=2,
+        deferrable=SETTINGS.deferrable,  # the triggerer waits for the query, not a worker slot
+        sleep_time=SETTINGS.poll_seconds,
         **kwargs,
     )
 

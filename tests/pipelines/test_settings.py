@@ -1,6 +1,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from pipelines.settings import SPEC, load
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -36,3 +38,10 @@ def test_no_default_is_left_with_a_placeholder():
 def test_readme_documents_every_setting():
     documented = set(re.findall(r"`(PIPELINES_[A-Z_]+)`", README.read_text()))
     assert {spec.env_var for spec in SPEC.values()} <= documented
+
+
+def test_waits_are_deferred_by_default_and_can_be_switched_off_by_name():
+    assert load({}).deferrable is True and load({}).poll_seconds == 10
+    assert load({"PIPELINES_DEFERRABLE": "False", "PIPELINES_POLL_SECONDS": "1"}).deferrable is False
+    with pytest.raises(ValueError, match="PIPELINES_DEFERRABLE must be true or false, not 'yes'"):
+        load({"PIPELINES_DEFERRABLE": "yes"})

@@ -14,8 +14,7 @@ import pytest
 
 from local.airflow_env import LOCAL_USER
 from local.stack import DevStack, free_port
-
-SECOND_REGION = "eu-west-1"
+from tests.support.regions import SECOND_REGION
 
 
 @pytest.fixture(scope="session")

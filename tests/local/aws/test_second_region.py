@@ -17,21 +17,11 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
-from local.aws.credentials import local_client
 from tests.support.athena import wait_for_query
+from tests.support.regions import SECOND_REGION as REGION
+from tests.support.regions import Regional
 
-REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/second-region-tests"
-
-
-class Regional:
-    """Clients of one region against the shared endpoint, shaped like ``LocalAWS.client``."""
-
-    def __init__(self, endpoint_url: str, region: str) -> None:
-        self.endpoint_url, self.region = endpoint_url, region
-
-    def client(self, service: str):
-        return local_client(service, self.endpoint_url, self.region)
 
 
 @pytest.fixture(scope="module")

@@ -57,3 +57,19 @@ def assert_day_is_exact(stack, records: list, day: date) -> None:
     actual, expected = processed_day(stack, day), expected_rows(records, day)
     assert len(actual) == len(expected) > 0, day
     assert [(a, e) for a, e in zip(actual, expected, strict=True) if not same(a, e)] == []
+
+
+def task_states(stack: Any, dag_id: str, run_id: str) -> dict[str, str]:
+    """{task_id: state} of one run, as ``airflow tasks states-for-dag-run`` lists them."""
+    rows = cli_json(stack, "tasks", "states-for-dag-run", dag_id, run_id)
+    return {r["task_id"]: r["state"] for r in rows}
+
+
+def task_log(stack: Any, dag_id: str, run_id: str, task_id: str) -> tuple[str, str]:
+    """A task instance's logs over its tries: what its workers wrote, and what the triggerer
+    wrote for it (Airflow keeps that beside the try's log as ``attempt=N.log.trigger.<id>.log``)."""
+    folder = stack.home / "airflow" / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+    worker = sorted(folder.glob("attempt=*.log"))
+    assert worker, f"no log of {dag_id}.{task_id} in {run_id}"
+    triggerer = sorted(folder.glob("attempt=*.log.trigger.*.log"))
+    return "\n".join(p.read_text() for p in worker), "\n".join(p.read_text() for p in triggerer)

@@ -1,0 +1,53 @@
+"""Every wait on AWS is deferred through the real services: a traffic_batch run's Athena
+statements and crawl hand their wait to the triggerer (the try's worker log says the task paused
+as DEFERRED; the triggerer's own log of the try holds the trigger's start and its success
+event), and the run is green on the exact day."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from local.sources import traffic as feed
+from local.stack import wait_for_dag
+from pipelines.settings import SETTINGS
+from tests.support.services import assert_day_is_exact, task_log, task_states, wait_for_run
+from tests.support.traffic_reference import records_of
+
+pytestmark = pytest.mark.services
+DAY = date(2020, 8, 3)  # apart from the other service tests' days
+AWS_WAITS = {
+    "crawl_raw",
+    "create_processed_table",
+    "create_attempts_table",
+    "create_rejects_table",
+    "create_rejects_attempts_table",
+    "create_lines_table",
+    "add_line_partitions",
+    "insert_day",
+    "insert_rejects",
+    "check_query",
+}
+
+
+def test_every_aws_wait_of_a_traffic_run_is_deferred_to_the_triggerer(stack):
+    deliveries = feed.generate(DAY - timedelta(days=1), DAY + timedelta(days=1), seed=11, detector_count=3)
+    objects = list(feed.firehose_objects(deliveries, seed=11))
+    feed.write_objects(stack.client("s3"), SETTINGS.raw_bucket, objects)
+    wait_for_dag(stack, "traffic_batch")
+    stack.airflow("dags", "unpause", "traffic_batch")
+    run_id = "deferral"
+    stack.airflow("dags", "trigger", "traffic_batch", "--run-id", run_id, "--conf", json.dumps({"date": str(DAY)}))
+
+    assert wait_for_run(stack, "traffic_batch", run_id, timeout=900)["state"] == "success"
+    assert_day_is_exact(stack, list(records_of(objects)), DAY)
+    states = task_states(stack, "traffic_batch", run_id)
+    assert AWS_WAITS <= set(states) and {states[t] for t in AWS_WAITS} == {"success"}
+    for task_id in sorted(AWS_WAITS):
+        worker, triggerer = task_log(stack, "traffic_batch", run_id, task_id)
+        assert "Pausing task as DEFERRED" in worker, f"{task_id} waited in its worker slot"
+        # The triggerer's part of the try's log: its poll through the async client, then the event.
+        assert "starting" in triggerer and "Trigger fired event" in triggerer, task_id
+        assert "'status': 'success'" in triggerer, task_id

@@ -37,6 +37,11 @@ SPEC: dict[str, Setting] = {
         "10",
         "Seconds between two status checks of a wait on AWS (local stacks: 1, for speed).",
     ),
+    "defer_after_seconds": Setting(
+        "PIPELINES_DEFER_AFTER_SECONDS",
+        "5",
+        "An Athena statement still running after this long in the worker is deferred; a shorter one is not worth it.",
+    ),
     "raw_bucket": Setting("PIPELINES_RAW_BUCKET", "pipelines-{env}-raw", "Landing bucket for raw input."),
     "lake_bucket": Setting("PIPELINES_LAKE_BUCKET", "pipelines-{env}-lake", "Processed and aggregated tables."),
     "athena_results_bucket": Setting(
@@ -92,6 +97,7 @@ class Settings:
     retry_delay_seconds: int
     deferrable: bool
     poll_seconds: int
+    defer_after_seconds: int
     raw_bucket: str
     lake_bucket: str
     athena_results_bucket: str

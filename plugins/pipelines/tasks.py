@@ -15,6 +15,7 @@ from airflow.sdk import Param, PokeReturnValue, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines import writer_lock
+from pipelines.athena_statement import AthenaStatementOperator
 from pipelines.partitions import Attempt, NoAttemptError, attempts_table, latest_attempt, publish, run_key
 from pipelines.settings import SETTINGS
 
@@ -24,8 +25,9 @@ LEASE = timedelta(minutes=SETTINGS.writer_lock_lease_minutes)
 
 
 def athena_statement(task_id: str, sql_file: str, **kwargs: Any) -> AthenaOperator:
-    """One Athena statement from a SQL file under include/sql/, in the project's workgroup."""
-    return AthenaOperator(
+    """One Athena statement from a SQL file under include/sql/, in the project's workgroup;
+    deferred to the triggerer when it runs longer than ``defer_after_seconds``."""
+    return AthenaStatementOperator(
         task_id=task_id,
         query=sql_file,
         database=SETTINGS.lake_database,
@@ -33,6 +35,7 @@ def athena_statement(task_id: str, sql_file: str, **kwargs: Any) -> AthenaOperat
         output_location=SETTINGS.athena_output_location,
         aws_conn_id=SETTINGS.aws_conn_id,
         deferrable=SETTINGS.deferrable,  # the triggerer waits for the query, not a worker slot
+        defer_after=SETTINGS.defer_after_seconds,
         sleep_time=SETTINGS.poll_seconds,
         **kwargs,
     )

@@ -25,7 +25,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         aws_port=free_port(),
         api_port=free_port(),
         vehicle_api_port=free_port(),
-        settings_env={"PIPELINES_AWS_REGION": SECOND_REGION},
+        # Every Athena statement deferred at once, however short: the triggerer's path is the one
+        # tested through the services (the watch in the worker: tests/pipelines/test_athena_statement.py).
+        settings_env={"PIPELINES_AWS_REGION": SECOND_REGION, "PIPELINES_DEFER_AFTER_SECONDS": "0"},
     ) as running:
         yield running
 

@@ -1,0 +1,52 @@
+"""The Amazon provider's AthenaOperator, deferring only a statement that is still running after
+a short watch in the worker.
+
+A deferral costs a second worker execution (start, DAG parse) and a triggerer -> scheduler ->
+executor round trip, seconds each (``make bench``): more than Athena takes for a DDL statement
+or a small INSERT. So the worker watches the statement for ``defer_after`` seconds, as the
+provider's own deferrable sensors poke once before they defer, and only a statement still
+running then goes to the triggerer (the provider's AthenaTrigger). 0 defers at once.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.athena import AthenaHook
+from airflow.providers.amazon.aws.operators.athena import AthenaOperator
+from airflow.triggers.base import BaseTrigger
+
+WATCH_INTERVAL = 1.0  # seconds between two status checks in the worker
+
+
+class AthenaStatementOperator(AthenaOperator):
+    def __init__(self, *, defer_after: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.defer_after = defer_after
+
+    def defer(
+        self,
+        *,
+        trigger: BaseTrigger,
+        method_name: str,
+        kwargs: dict[str, Any] | None = None,
+        timeout: timedelta | int | float | None = None,
+    ) -> None:
+        """AthenaOperator.execute submits the statement, then defers. Returning instead means the
+        statement has ended: execute goes on as without deferral, reading its final state and
+        failing with Athena's reason if it failed."""
+        if self.defer_after <= 0:
+            super().defer(trigger=trigger, method_name=method_name, kwargs=kwargs, timeout=timeout)
+        deadline = time.monotonic() + self.defer_after
+        while True:
+            state = self.hook.check_query_status(self.query_execution_id)
+            if state not in AthenaHook.INTERMEDIATE_STATES and state is not None:
+                self.log.info(
+                    "Query %s ended %s within %s s: not deferred", self.query_execution_id, state, self.defer_after
+                )
+                return
+            if time.monotonic() + WATCH_INTERVAL > deadline:
+                super().defer(trigger=trigger, method_name=method_name, kwargs=kwargs, timeout=timeout)
+            time.sleep(WATCH_INTERVAL)

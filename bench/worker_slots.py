@@ -1,7 +1,8 @@
 """Worker-slot seconds per DAG run, deferrable versus not: ``python -m bench.worker_slots``.
 
 Two local stacks in one benchmark run, one after the other, identical but for
-``PIPELINES_DEFERRABLE``. In each, the first scheduled run of ``traffic_batch`` (a generated day
+``PIPELINES_DEFERRABLE`` (Athena statements watched ``PIPELINES_DEFER_AFTER_SECONDS`` in the
+worker before they are deferred, as deployed). In each, the first scheduled run of ``traffic_batch`` (a generated day
 of DETECTORS detectors) and of ``vehicle_api_processing`` (after the scheduled download of its
 day) are measured:
 - worker-slot seconds: for every task instance, the time its worker executions ran, each from

@@ -10,23 +10,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from local.sources import traffic as feed
-from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import ATTEMPTS_TABLE
-from tests.support.services import assert_day_is_exact, wait_for_run, wait_for_runs
-from tests.support.traffic_reference import records_of
+from tests.support.services import assert_day_is_exact, land_traffic, wait_for_run, wait_for_runs
 
 pytestmark = pytest.mark.services
 DAY = date(2020, 7, 27)  # apart from the other service tests' days
 
 
 def test_two_manual_runs_and_a_backfill_of_one_day_leave_it_exact(stack):
-    deliveries = feed.generate(DAY - timedelta(days=1), DAY + timedelta(days=1), seed=9, detector_count=3)
-    objects = list(feed.firehose_objects(deliveries, seed=9))
-    feed.write_objects(stack.client("s3"), SETTINGS.raw_bucket, objects)
-    wait_for_dag(stack, "traffic_batch")
-    stack.airflow("dags", "unpause", "traffic_batch")
+    records = land_traffic(stack, DAY - timedelta(days=1), DAY + timedelta(days=1), seed=9)
 
     conf = json.dumps({"date": str(DAY)})
     for run_id in ("concurrent_a", "concurrent_b"):
@@ -38,7 +31,7 @@ def test_two_manual_runs_and_a_backfill_of_one_day_leave_it_exact(stack):
         r for r in wait_for_runs(stack, "traffic_batch", 1, prefix="backfill__") if str(DAY) in r["logical_date"]
     ]
     assert [r["state"] for r in manual + backfill] == ["success", "success", "success"]
-    assert_day_is_exact(stack, list(records_of(objects)), DAY)
+    assert_day_is_exact(stack, records, DAY)
     # What stays of the attempts: the published one, and none of the runs' earlier tries.
     glue = stack.client("glue")
     attempts = glue.get_partitions(DatabaseName=SETTINGS.lake_database, TableName=ATTEMPTS_TABLE)["Partitions"]

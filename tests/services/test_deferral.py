@@ -10,11 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from local.sources import traffic as feed
-from local.stack import wait_for_dag
-from pipelines.settings import SETTINGS
-from tests.support.services import assert_day_is_exact, task_log, task_states, wait_for_run
-from tests.support.traffic_reference import records_of
+from tests.support.services import assert_day_is_exact, land_traffic, task_log, task_states, wait_for_run
 
 pytestmark = pytest.mark.services
 DAY = date(2020, 8, 3)  # apart from the other service tests' days
@@ -33,16 +29,12 @@ AWS_WAITS = {
 
 
 def test_every_aws_wait_of_a_traffic_run_is_deferred_to_the_triggerer(stack):
-    deliveries = feed.generate(DAY - timedelta(days=1), DAY + timedelta(days=1), seed=11, detector_count=3)
-    objects = list(feed.firehose_objects(deliveries, seed=11))
-    feed.write_objects(stack.client("s3"), SETTINGS.raw_bucket, objects)
-    wait_for_dag(stack, "traffic_batch")
-    stack.airflow("dags", "unpause", "traffic_batch")
+    records = land_traffic(stack, DAY - timedelta(days=1), DAY + timedelta(days=1), seed=11)
     run_id = "deferral"
     stack.airflow("dags", "trigger", "traffic_batch", "--run-id", run_id, "--conf", json.dumps({"date": str(DAY)}))
 
     assert wait_for_run(stack, "traffic_batch", run_id, timeout=900)["state"] == "success"
-    assert_day_is_exact(stack, list(records_of(objects)), DAY)
+    assert_day_is_exact(stack, records, DAY)
     states = task_states(stack, "traffic_batch", run_id)
     assert AWS_WAITS <= set(states) and {states[t] for t in AWS_WAITS} == {"success"}
     for task_id in sorted(AWS_WAITS):

@@ -11,11 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from local.sources import traffic as feed
-from local.stack import wait_for_dag
-from pipelines.settings import SETTINGS
-from tests.support.services import assert_day_is_exact, wait_for_run
-from tests.support.traffic_reference import records_of
+from tests.support.services import assert_day_is_exact, land_traffic, wait_for_run
 
 pytestmark = pytest.mark.services
 FIRST = date(2020, 7, 20)  # days apart from test_backfills' 2020-07-13..17
@@ -24,14 +20,7 @@ SEED, DETECTORS = 5, 3
 
 @pytest.fixture(scope="module")
 def traffic(stack):
-    deliveries = feed.generate(
-        FIRST - timedelta(days=1), FIRST + timedelta(days=4), seed=SEED, detector_count=DETECTORS
-    )
-    objects = list(feed.firehose_objects(deliveries, seed=SEED))
-    feed.write_objects(stack.client("s3"), SETTINGS.raw_bucket, objects)
-    wait_for_dag(stack, "traffic_batch")
-    stack.airflow("dags", "unpause", "traffic_batch")
-    return list(records_of(objects))
+    return land_traffic(stack, FIRST - timedelta(days=1), FIRST + timedelta(days=4), seed=SEED, detectors=DETECTORS)
 
 
 def trigger_as_the_ui_form_does(stack, api_token: str, body: dict) -> str:

@@ -7,9 +7,12 @@ import time
 from datetime import date
 from typing import Any
 
+from local.sources import traffic as feed
+from local.stack import wait_for_dag
+from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import PROCESSED_TABLE
 from tests.support.athena import athena_rows
-from tests.support.traffic_reference import expected_rows, same
+from tests.support.traffic_reference import expected_rows, records_of, same
 
 
 def cli_json(stack: Any, *args: str) -> list[dict]:
@@ -73,3 +76,14 @@ def task_log(stack: Any, dag_id: str, run_id: str, task_id: str) -> tuple[str, s
     assert worker, f"no log of {dag_id}.{task_id} in {run_id}"
     triggerer = sorted(folder.glob("attempt=*.log.trigger.*.log"))
     return "\n".join(p.read_text() for p in worker), "\n".join(p.read_text() for p in triggerer)
+
+
+def land_traffic(stack: Any, first: date, last: date, seed: int, detectors: int = 3) -> list:
+    """Generated traffic from ``first`` to ``last`` in the raw bucket as Firehose writes it, and
+    traffic_batch parsed and unpaused; returns the raw records, for the reference computation."""
+    deliveries = feed.generate(first, last, seed=seed, detector_count=detectors)
+    objects = list(feed.firehose_objects(deliveries, seed=seed))
+    feed.write_objects(stack.client("s3"), SETTINGS.raw_bucket, objects)
+    wait_for_dag(stack, "traffic_batch")
+    stack.airflow("dags", "unpause", "traffic_batch")
+    return list(records_of(objects))

@@ -8,14 +8,12 @@ import asyncio
 import json
 import uuid
 
-import pytest
 from airflow.providers.amazon.aws.triggers.athena import AthenaTrigger
 from airflow.providers.amazon.aws.triggers.glue_crawler import GlueCrawlerCompleteTrigger
 from airflow.providers.amazon.aws.triggers.s3 import S3KeyTrigger
 
 from pipelines.settings import SETTINGS
 from tests.support.regions import SECOND_REGION as REGION
-from tests.support.regions import Regional
 
 ROLE = "arn:aws:iam::123456789012:role/async-client-tests"
 AWS = {"aws_conn_id": SETTINGS.aws_conn_id, "region_name": REGION}
@@ -30,18 +28,6 @@ def first_event(trigger) -> dict:
         raise AssertionError("the trigger ended without an event")
 
     return asyncio.run(asyncio.wait_for(run(), timeout=120))
-
-
-@pytest.fixture(scope="module")
-def eu(local_aws):
-    return Regional(local_aws.endpoint_url, REGION)
-
-
-@pytest.fixture(scope="module")
-def bucket(eu):
-    name = f"async-{uuid.uuid4().hex[:8]}"
-    eu.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
-    return name
 
 
 def start_query(eu, bucket: str, sql: str) -> str:

@@ -19,21 +19,8 @@ from botocore.exceptions import ClientError
 
 from tests.support.athena import wait_for_query
 from tests.support.regions import SECOND_REGION as REGION
-from tests.support.regions import Regional
 
 ROLE = "arn:aws:iam::123456789012:role/second-region-tests"
-
-
-@pytest.fixture(scope="module")
-def eu(local_aws):
-    return Regional(local_aws.endpoint_url, REGION)
-
-
-@pytest.fixture(scope="module")
-def bucket(eu):
-    name = f"second-region-{uuid.uuid4().hex[:8]}"
-    eu.client("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
-    return name
 
 
 @pytest.fixture(scope="module")

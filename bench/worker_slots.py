@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from local.demo import latest_due_day
+from local.demo import first_finished_run, latest_due_day
 from local.sources import traffic as feed
 from local.stack import DevStack, free_port, wait_for_dag
 from pipelines.settings import SETTINGS
@@ -38,21 +37,6 @@ class RunFigures:
     wall_seconds: float
     worker_seconds: float
     executions: int
-
-
-def runs(stack: DevStack, dag_id: str) -> list[dict]:
-    lines = stack.airflow("dags", "list-runs", dag_id, "-o", "json").stdout.strip().splitlines()
-    return json.loads(lines[-1]) if lines else []
-
-
-def first_finished_run(stack: DevStack, dag_id: str, timeout: float = 1800) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = runs(stack, dag_id)
-        if found and found[-1]["state"] in ("success", "failed"):
-            return found[-1]
-        time.sleep(2)
-    raise TimeoutError(f"{dag_id}: no finished run after {timeout} s")
 
 
 def worker_executions(log: Path) -> list[float]:
@@ -91,11 +75,11 @@ def run_stack(home: Path, deferrable: bool) -> dict[str, RunFigures]:
             wait_for_dag(stack, dag_id)
         # One DAG at a time, so that no run shares the machine with a measured one.
         stack.airflow("dags", "unpause", "traffic_batch")
-        traffic = first_finished_run(stack, "traffic_batch")
+        traffic = first_finished_run(stack, "traffic_batch", timeout=1800)
         stack.airflow("dags", "unpause", "vehicle_api_processing")
         stack.airflow("dags", "unpause", "vehicle_api_download")
-        first_finished_run(stack, "vehicle_api_download")
-        processing = first_finished_run(stack, "vehicle_api_processing")
+        first_finished_run(stack, "vehicle_api_download", timeout=1800)
+        processing = first_finished_run(stack, "vehicle_api_processing", timeout=1800)
         return {"traffic_batch": measure(stack, traffic), "vehicle_api_processing": measure(stack, processing)}
 
 

@@ -130,19 +130,15 @@ RUNS = [
 ]
 
 
-def first_run_state(stack: DevStack, dag_id: str) -> str | None:
-    lines = stack.airflow("dags", "list-runs", dag_id, "-o", "json").stdout.strip().splitlines()
-    runs = json.loads(lines[-1]) if lines else []
-    return runs[-1]["state"] if runs else None
-
-
-def wait_for_success(stack: DevStack, dag_id: str, timeout: float = 900) -> str:
+def first_finished_run(stack: DevStack, dag_id: str, timeout: float = 900) -> dict:
+    """The DAG's first run once it has ended: its ``airflow dags list-runs`` row."""
     deadline = time.monotonic() + timeout
     wait_for_dag(stack, dag_id, timeout)
     while time.monotonic() < deadline:
-        state = first_run_state(stack, dag_id)
-        if state in ("success", "failed"):
-            return state
+        lines = stack.airflow("dags", "list-runs", dag_id, "-o", "json").stdout.strip().splitlines()
+        runs = json.loads(lines[-1]) if lines else []
+        if runs and runs[-1]["state"] in ("success", "failed"):
+            return runs[-1]
         time.sleep(2)
     raise TimeoutError(f"{dag_id} did not finish in {timeout} s")
 
@@ -164,7 +160,7 @@ def main() -> None:
             started = time.monotonic()
             print(f"\n== {run.title}", flush=True)
             run.start(stack)
-            states = {dag_id: wait_for_success(stack, dag_id) for dag_id in run.wait_for}
+            states = {dag_id: first_finished_run(stack, dag_id)["state"] for dag_id in run.wait_for}
             print(f"   {', '.join(f'{d}: {s}' for d, s in states.items())} ({time.monotonic() - started:.0f} s)")
             if set(states.values()) == {"success"}:
                 print("\n".join(run.report(stack)), flush=True)

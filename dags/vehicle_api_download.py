@@ -20,8 +20,9 @@ a manual run at a date, or the `date` param), per endpoint of the vehicle API (`
    their count is logged and carried in the asset event.
 5. **publish**: pages not part of the checked download are deleted, the day's completion
    manifest is written (`vehicle_api/_manifests/<endpoint>/creation_date=D.json`, which
-   processing requires), then one asset event per endpoint with `{"date", "records", "pages"}`
-   schedules `vehicle_api_processing`. An incomplete day publishes nothing.
+   processing requires), then one asset event per endpoint, partition key D, extra
+   `{"date", "records", "pages", ...}`: once both endpoints have published D, Airflow runs
+   `vehicle_api_processing` for D. An incomplete day publishes nothing.
 
 Zero records is a valid, complete day. API credentials never pass through Airflow: the Lambda
 reads them from Secrets Manager.
@@ -128,6 +129,7 @@ with DAG(
                 key = manifest_key(summary["endpoint"], summary["date"])
                 s3.load_string(manifest(summary, dag_run.run_id), key, SETTINGS.raw_bucket, replace=True)
                 outlet_events[asset].extra = summary
+                outlet_events[asset].add_partitions(summary["date"])
                 return summary
 
             planned >> download_pages

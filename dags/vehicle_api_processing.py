@@ -1,12 +1,14 @@
 """
 ### Vehicle API processing
 
-Scheduled on both raw assets of `vehicle_api_download` (vehicles **and** sensor data). A run
-processes every date carried by its triggering asset events (a backfill may deliver several
-at once); a manual run processes the `dates` param instead, or else the day of its logical
-date (`airflow dags test vehicle_api_processing 2020-07-14`). Only days whose download is
-complete for both endpoints (their completion manifests exist) are processed: a day asked for
-by hand that is not fails the run naming it; one from an event waits for the other endpoint.
+Scheduled on the partitions of both raw assets of `vehicle_api_download` (vehicles **and**
+sensor data): the download publishes each endpoint's event with its day as partition key, and
+Airflow creates one run per day once both endpoints have published it, with the day as the
+run's partition key (a 3-day backfill of the download gives 3 runs; a rerun of a download day
+one more run of that day). A manual run processes the `dates` param instead, or a partition
+key given when triggering, or else the day of its logical date (`airflow dags test
+vehicle_api_processing 2020-07-14`). Only days whose download is complete for both endpoints
+(their completion manifests exist) are processed: a day that is not fails the run naming it.
 
 A run first takes the writer lock of the three tables (**acquire_writer_lock**, an S3 lease:
 `pipelines.writer_lock`), so runs started by the scheduler, by hand or by a backfill never
@@ -27,14 +29,13 @@ Re-running a date leaves every table exactly as one clean run would.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC
 
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
-from airflow.sdk import DAG, Param, chain, task
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk import DAG, Param, PartitionedAssetTimetable, chain, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines.athena_results import ResultShapeError
 from pipelines.dag_defaults import default_args
@@ -77,9 +78,6 @@ TABLES = {
 }
 
 
-log = logging.getLogger(__name__)
-
-
 def athena(task_id: str, sql_file: str | None = None) -> AthenaOperator:
     """The statement of ``include/sql/vehicle_api/<sql_file or task_id>.sql``."""
     return athena_statement(task_id, f"vehicle_api/{sql_file or task_id}.sql", params=sql_params(SETTINGS))
@@ -94,7 +92,7 @@ def read_raw(key: str) -> str | None:
 with DAG(
     dag_id="vehicle_api_processing",
     description="Triggered by the vehicle API assets (both endpoints): Athena SQL per downloaded date.",
-    schedule=ASSETS["vehicles"] & ASSETS["sensor-data"],
+    schedule=PartitionedAssetTimetable(assets=ASSETS["vehicles"] & ASSETS["sensor-data"]),
     catchup=False,
     max_active_runs=1,  # and a writer lock, which backfills respect too
     dagrun_timeout=LEASE,  # a run never outlives its lock's lease
@@ -111,28 +109,20 @@ with DAG(
             maxItems=366,
             items={"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "maxLength": 10},
             title="Dates to process (YYYY-MM-DD)",
-            description="Used when the run has no triggering asset events, e.g. a manual run.",
+            description="Used by a manual run without a partition key.",
         )
     },
 ):
 
-    @task(inlets=list(ASSETS.values()))
-    def resolve_dates(params: dict, dag_run, triggering_asset_events=None, inlet_events=None) -> list[str]:  # noqa: ANN001 - Airflow context
-        triggering = [event.extra or {} for events in (triggering_asset_events or {}).values() for event in events]
-        later = []
-        if dag_run.run_type == "asset_triggered":
-            after = dag_run.run_after.isoformat()
-            later = [[event.extra or {} for event in inlet_events[asset].after(after)] for asset in ASSETS.values()]
+    @task
+    @fail_fast(ValueError)  # a partition key or a param that is not a day: no retry helps
+    def resolve_dates(params: dict, dag_run) -> list[str]:  # noqa: ANN001 - Airflow context
         logical = dag_run.logical_date
         logical_day = logical.astimezone(UTC).date().isoformat() if logical is not None else None
-        candidates = dates_to_process(triggering, later, params["dates"] or [], logical_day)
-        complete, incomplete, _ = complete_days(candidates, read_raw)
-        if incomplete and not triggering:  # asked for by hand: a deterministic error
+        days = dates_to_process(dag_run.partition_key, params["dates"] or [], logical_day)
+        complete, incomplete, _ = complete_days(days, read_raw)
+        if incomplete:  # both endpoints publish only after their manifest: asked for by hand
             raise AirflowFailException(incomplete_message(incomplete))
-        if incomplete:  # an endpoint's event came, the other's download failed: wait for it
-            log.warning("%s; processing only %s", incomplete_message(incomplete), complete)
-        if not complete:
-            raise AirflowSkipException("no completely downloaded day to process")
         return complete
 
     dates = resolve_dates()

@@ -19,7 +19,10 @@ def checked_days(days: Iterable[str]) -> list[str]:
     for day in days:
         if not isinstance(day, str) or not DAY.match(day):
             raise ValueError(f"not a YYYY-MM-DD day: {day!r}")
-        date.fromisoformat(day)  # rejects 2026-02-30
+        try:
+            date.fromisoformat(day)
+        except ValueError as err:  # 2026-02-30
+            raise ValueError(f"not a YYYY-MM-DD day: {day!r} ({err})") from None
         result.add(day)
     if not result:
         raise ValueError("no days to process")

@@ -12,7 +12,7 @@ from local.sources.vehicle_api.data import expected_records
 from local.stack import DevStack, wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import PROCESSED_TABLE
-from tests.support.services import wait_for_runs
+from tests.support.services import rest, wait_for_run, wait_for_runs
 from tests.support.traffic_reference import expected_rows, records_of, same
 
 pytestmark = pytest.mark.services
@@ -24,34 +24,78 @@ def backfill(stack: DevStack, dag_id: str, first: str, last: str) -> None:
     stack.airflow("backfill", "create", "--dag-id", dag_id, "--from-date", first, "--to-date", last)
 
 
-def test_download_backfill_of_three_days_is_processed_downstream(stack):
+DAYS = ("2026-03-01", "2026-03-02", "2026-03-03")
+
+
+def processing_runs(stack: DevStack, token: str, days: tuple[str, ...]) -> list[dict]:
+    """vehicle_api_processing's runs whose partition key is one of ``days``, once all have
+    ended (the REST API, as the UI lists them: the CLI's list-runs shows no partition key)."""
+    deadline = time.monotonic() + 600
+    while True:
+        runs = rest(stack, token, "dags/vehicle_api_processing/dagRuns?limit=100")["dag_runs"]
+        ours = [r for r in runs if r["partition_key"] in days]
+        if ours and all(r["state"] in ("success", "failed") for r in ours) or time.monotonic() > deadline:
+            return ours
+        time.sleep(3)
+
+
+def processed_days(stack: DevStack, token: str, run: dict) -> list[str]:
+    path = (
+        f"dags/vehicle_api_processing/dagRuns/{run['dag_run_id']}/taskInstances/resolve_dates/xcomEntries/return_value"
+    )
+    return rest(stack, token, path)["value"]
+
+
+def sensor_rows(stack: DevStack, day: str) -> list[dict]:
     from tests.support.athena import athena_rows
 
+    return athena_rows(stack, f"SELECT * FROM sensor_data WHERE days = DATE '{day}' ORDER BY vehicle_id, timestamp")
+
+
+def intervals(stack: DevStack, day: str) -> list[dict]:
+    from tests.support.athena import athena_rows
+
+    rows = athena_rows(stack, f"SELECT * FROM measurement_intervals WHERE processed_date = '{day}'")
+    return sorted(rows, key=lambda row: [str(value) for value in row.values()])
+
+
+def test_download_backfill_of_three_days_gives_one_processing_run_per_day(stack, api_token):
     wait_for_dag(stack, "vehicle_api_processing")
     stack.airflow("dags", "unpause", "vehicle_api_processing")
-    backfill(stack, "vehicle_api_download", "2026-03-01", "2026-03-03")
+    backfill(stack, "vehicle_api_download", DAYS[0], DAYS[-1])
 
     downloads = wait_for_runs(stack, "vehicle_api_download", 3, prefix="backfill__")
-    assert sorted((r["logical_date"][:10], r["state"]) for r in downloads) == [
+    assert sorted((r["logical_date"][:10], r["state"]) for r in downloads) == [(day, "success") for day in DAYS]
+    runs = processing_runs(stack, api_token, DAYS)
+    assert sorted((r["partition_key"], r["run_type"], r["state"]) for r in runs) == [
+        (day, "asset_triggered", "success") for day in DAYS
+    ]
+    for run in runs:
+        assert processed_days(stack, api_token, run) == [run["partition_key"]]
+    for day in DAYS:
+        expected = {(r["vehicle_id"], r["timestamp"]) for r in expected_records("sensor-data", day)}
+        rows = sensor_rows(stack, day)
+        assert len(rows) == len(expected) > 0
+        assert {(r["vehicle_id"], r["timestamp"]) for r in rows} == expected
+        assert intervals(stack, day), day
+
+    # Downloading one day again: one more run, of that day only, and the tables as they were.
+    before = {day: (sensor_rows(stack, day), intervals(stack, day)) for day in DAYS}
+    again = "cli_download_again_2026-03-02"
+    stack.airflow("dags", "trigger", "vehicle_api_download", "--run-id", again, "--conf", '{"date": "2026-03-02"}')
+    assert wait_for_run(stack, "vehicle_api_download", again)["state"] == "success"
+    deadline = time.monotonic() + 600
+    while len(runs := processing_runs(stack, api_token, DAYS)) < 4 and time.monotonic() < deadline:
+        time.sleep(3)
+    assert sorted((r["partition_key"], r["state"]) for r in runs) == [
         ("2026-03-01", "success"),
+        ("2026-03-02", "success"),
         ("2026-03-02", "success"),
         ("2026-03-03", "success"),
     ]
-    # The asset events trigger processing, maybe for several days in one run.
-    deadline = time.monotonic() + 600
-    aws = stack
-    while True:
-        processing = wait_for_runs(stack, "vehicle_api_processing", 1)
-        days = athena_rows(aws, "SELECT DISTINCT CAST(days AS varchar) AS day FROM sensor_data ORDER BY 1")
-        if {"2026-03-01", "2026-03-02", "2026-03-03"} <= {d["day"] for d in days} or time.monotonic() > deadline:
-            break
-        time.sleep(5)
-    assert {r["state"] for r in processing} == {"success"}
-    for day in ("2026-03-01", "2026-03-02", "2026-03-03"):
-        count = athena_rows(aws, f"SELECT count(*) AS n FROM sensor_data WHERE days = DATE '{day}'")[0]["n"]
-        assert count == len({(r["vehicle_id"], r["timestamp"]) for r in expected_records("sensor-data", day)})
-    analysed = athena_rows(aws, "SELECT DISTINCT processed_date FROM measurement_intervals")
-    assert {"2026-03-01", "2026-03-02", "2026-03-03"} <= {r["processed_date"] for r in analysed}
+    latest = max((r for r in runs if r["partition_key"] == "2026-03-02"), key=lambda r: r["run_after"])
+    assert processed_days(stack, api_token, latest) == ["2026-03-02"]
+    assert {day: (sensor_rows(stack, day), intervals(stack, day)) for day in DAYS} == before
 
 
 def test_traffic_backfill_of_three_days_writes_three_correct_partitions(stack):
@@ -89,8 +133,6 @@ def test_traffic_backfill_of_three_days_writes_three_correct_partitions(stack):
 
 def test_download_triggered_from_the_cli_with_a_date_succeeds(stack):
     import json
-
-    from tests.support.services import wait_for_run
 
     wait_for_dag(stack, "vehicle_api_download")
     stack.airflow("dags", "unpause", "vehicle_api_download")

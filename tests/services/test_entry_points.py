@@ -5,13 +5,11 @@ entry point is in test_backfills. The stack runs in a second region (conftest)."
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from datetime import date, timedelta
 
 import pytest
 
-from tests.support.services import assert_day_is_exact, land_traffic, wait_for_run
+from tests.support.services import assert_day_is_exact, land_traffic, rest, wait_for_run
 
 pytestmark = pytest.mark.services
 FIRST = date(2020, 7, 20)  # days apart from test_backfills' 2020-07-13..17
@@ -24,14 +22,7 @@ def traffic(stack):
 
 
 def trigger_as_the_ui_form_does(stack, api_token: str, body: dict) -> str:
-    request = urllib.request.Request(
-        f"{stack.ui_url}/api/v2/dags/traffic_batch/dagRuns",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_token}"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["dag_run_id"]
+    return rest(stack, api_token, "dags/traffic_batch/dagRuns", body)["dag_run_id"]
 
 
 def test_dags_test_at_a_historical_logical_date_processes_that_day(stack, traffic):

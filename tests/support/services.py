@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,18 @@ def cli_json(stack: Any, *args: str) -> list[dict]:
     """An ``airflow ... -o json`` command's rows (the CLI may print warnings before the JSON)."""
     lines = stack.airflow(*args, "-o", "json").stdout.strip().splitlines()
     return json.loads(lines[-1]) if lines else []
+
+
+def rest(stack: Any, token: str, path: str, body: dict | None = None) -> Any:
+    """One call of Airflow's REST API (``/api/v2/...``) as the UI makes it: GET, or POST ``body``."""
+    request = urllib.request.Request(
+        f"{stack.ui_url}/api/v2/{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method="GET" if body is None else "POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
 
 
 def wait_for_run(stack: Any, dag_id: str, run_id: str, timeout: float = 300) -> dict:

@@ -1,6 +1,7 @@
 """The raw assets the download DAG emits and the processing DAG is scheduled on.
 
-Each event's ``extra`` carries ``{"date": "YYYY-MM-DD", "records": n, "pages": n}``.
+Each event's partition key is its day (``YYYY-MM-DD``); its ``extra`` carries ``{"date": day,
+"records": n, "pages": n, ...}``.
 """
 
 from __future__ import annotations

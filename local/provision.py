@@ -7,6 +7,7 @@ Names come from the same settings module the DAGs read.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from typing import Any
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from deploy.glue_scripts import upload_glue_scripts
 from deploy.vehicle_api_lambda import deploy_downloader, put_secret
 from local.aws.credentials import local_client
 from local.sources import traffic as feed
@@ -39,6 +41,18 @@ def bucket_location(bucket: str, region: str) -> dict[str, Any]:
     if region == "us-east-1":
         return {"Bucket": bucket}
     return {"Bucket": bucket, "CreateBucketConfiguration": {"LocationConstraint": region}}
+
+
+def subscribe_failure_queue(events: BaseClient, sqs: BaseClient, settings: Settings) -> str:
+    """An SQS queue receiving every pipeline failure event of the bus, through a rule."""
+    url = sqs.create_queue(QueueName=settings.failure_queue)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = f"{settings.failure_queue}-rule"
+    events.put_rule(
+        Name=rule, EventBusName=settings.event_bus, EventPattern=json.dumps({"source": [{"prefix": "pipelines."}]})
+    )
+    events.put_targets(Rule=rule, EventBusName=settings.event_bus, Targets=[{"Id": "failure-queue", "Arn": arn}])
+    return f"rule {rule} on {settings.event_bus} -> sqs {settings.failure_queue}"
 
 
 def provision(
@@ -94,6 +108,8 @@ def provision(
     events = client("events")
     _ignore(("ResourceAlreadyExistsException",), events.create_event_bus, Name=settings.event_bus)
     done.append(f"event bus {settings.event_bus}")
+    done.append(subscribe_failure_queue(events, client("sqs"), settings))
+    done.extend(upload_glue_scripts(s3, settings))
 
     sm = client("secretsmanager")
     for name, value in (secrets or {}).items():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from pipelines.timetables import PreviousDayTimetable
+from pipelines.timetables import PreviousDayTimetable, PreviousHourTimetable
 
 
 class PipelinesPlugin(AirflowPlugin):
     name = "pipelines"
-    timetables = [PreviousDayTimetable]
+    timetables = [PreviousDayTimetable, PreviousHourTimetable]

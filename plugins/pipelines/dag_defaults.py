@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pipelines.run_day import run_day
+from pipelines.run_day import run_day, run_hour
 from pipelines.settings import SETTINGS
 
 OWNER = "data-platform"
@@ -17,6 +17,9 @@ OWNER = "data-platform"
 # ``{{ run_day() }}`` in templates: the day a daily run processes (pipelines.run_day).
 RUN_DAY = "{{ run_day() }}"
 DAILY_MACROS = {"run_day": run_day}
+# ``{{ run_hour() }}``: the hour (YYYY-MM-DDTHH) an hourly run processes.
+RUN_HOUR = "{{ run_hour() }}"
+HOURLY_MACROS = {"run_hour": run_hour}
 
 
 def default_args(**overrides: Any) -> dict[str, Any]:

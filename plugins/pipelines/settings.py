@@ -59,6 +59,11 @@ SPEC: dict[str, Setting] = {
     "event_bus": Setting(
         "PIPELINES_EVENT_BUS", "pipelines-{env}-events", "EventBridge bus for pipeline failure events."
     ),
+    "failure_queue": Setting(
+        "PIPELINES_FAILURE_QUEUE",
+        "pipelines-{env}-failure-events",
+        "SQS queue a rule on the event bus sends every failure event to (created by the local stack).",
+    ),
     "glue_role": Setting(
         "PIPELINES_GLUE_ROLE",
         "arn:aws:iam::123456789012:role/pipelines-{env}-glue",
@@ -107,6 +112,7 @@ class Settings:
     aggregated_database: str
     athena_workgroup: str
     event_bus: str
+    failure_queue: str
     glue_role: str
     writer_lock_lease_minutes: int
     vehicle_api_secret: str

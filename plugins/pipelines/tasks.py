@@ -27,10 +27,10 @@ LEASE = timedelta(minutes=SETTINGS.writer_lock_lease_minutes)
 def athena_statement(task_id: str, sql_file: str, **kwargs: Any) -> AthenaOperator:
     """One Athena statement from a SQL file under include/sql/, in the project's workgroup;
     deferred to the triggerer when it runs longer than ``defer_after_seconds``."""
+    kwargs.setdefault("database", SETTINGS.lake_database)
     return AthenaStatementOperator(
         task_id=task_id,
         query=sql_file,
-        database=SETTINGS.lake_database,
         workgroup=SETTINGS.athena_workgroup,
         output_location=SETTINGS.athena_output_location,
         aws_conn_id=SETTINGS.aws_conn_id,
@@ -98,21 +98,27 @@ def find_attempt_task_id(table: str) -> str:
     return f"find_{table}_attempt"
 
 
-def find_attempt(table: str, *, required: bool = False) -> Any:
-    """A task returning the run's latest attempt at ``table`` (pipelines.partitions). An INSERT
-    of no rows registers none: with ``required`` that fails the run, else an empty attempt."""
+def find_attempt(table: str, *, required: bool = False, database: str = SETTINGS.lake_database) -> Any:
+    """A task returning the run's latest attempt at ``table`` of ``database`` (pipelines.partitions).
+    An INSERT of no rows registers none: with ``required`` that fails the run, else an empty attempt."""
 
     @task(task_id=find_attempt_task_id(table), multiple_outputs=False)
     @fail_fast(NoAttemptError)
     def find(dag_run: Any = None) -> dict:
         glue = GlueCatalogHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
         run = run_key(dag_run.dag_id, dag_run.run_id)
-        return latest_attempt(glue, SETTINGS.lake_database, attempts_table(table), run, required=required).to_xcom()
+        return latest_attempt(glue, database, attempts_table(table), run, required=required).to_xcom()
 
     return find()
 
 
-def publish_attempts(tables: Iterable[str], covered: Mapping[str, list[list[str]]], ti: Any, dag_run: Any) -> dict:
+def publish_attempts(
+    tables: Iterable[str],
+    covered: Mapping[str, list[list[str]]],
+    ti: Any,
+    dag_run: Any,
+    database: str = SETTINGS.lake_database,
+) -> dict:
     """Publish each table's attempt, as its ``find_attempt`` task found it, in the order given
     (pipelines.partitions.publish); ``covered``: per table, the partitions the run answers for.
     No operator switches a partition's location; the provider's hooks give the clients."""
@@ -121,7 +127,7 @@ def publish_attempts(tables: Iterable[str], covered: Mapping[str, list[list[str]
     run = run_key(dag_run.dag_id, dag_run.run_id)
     return {
         table: publish(
-            glue, s3, SETTINGS.lake_database, table, attempts_table(table),
+            glue, s3, database, table, attempts_table(table),
             Attempt.from_xcom(ti.xcom_pull(task_ids=find_attempt_task_id(table))), run,
             covered=covered.get(table),
         )

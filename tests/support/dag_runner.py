@@ -47,8 +47,9 @@ def run_dag(dag: DAG, conf: dict[str, Any] | None = None) -> dict[str, str]:
     return states
 
 
-def returned_value(dag_id: str, task_id: str) -> Any:
-    """What the task returned (its ``return_value`` XCom) in the DAG's one run."""
+def returned_value(dag_id: str, task_id: str, run_id: str | None = None) -> Any:
+    """What the task returned (its ``return_value`` XCom) in the run ``run_id`` (default: the
+    DAG's one run)."""
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
     from sqlalchemy import select
@@ -56,7 +57,10 @@ def returned_value(dag_id: str, task_id: str) -> Any:
     with create_session() as session:
         rows = session.scalars(
             select(XComModel).where(
-                XComModel.dag_id == dag_id, XComModel.task_id == task_id, XComModel.key == "return_value"
+                XComModel.dag_id == dag_id,
+                XComModel.task_id == task_id,
+                XComModel.key == "return_value",
+                *([XComModel.run_id == run_id] if run_id else []),
             )
         ).all()
         assert len(rows) == 1

@@ -150,7 +150,7 @@ class JobRunner:
             return "FAILED", env
         if self.run.stop_requested.is_set():
             return "STOPPED", None
-        process = subprocess.Popen(
+        with subprocess.Popen(
             [sys.executable, str(LAUNCHER), str(script), *job_arguments(self.job, self.run)],
             cwd=self.run_dir,
             env=env,
@@ -159,16 +159,16 @@ class JobRunner:
             text=True,
             errors="replace",
             start_new_session=True,  # its own process group: stopping it ends the JVM too
-        )
-        if self.run.status == "STARTING":
-            self.run.status = "RUNNING"
-        pumps = [
-            logs.pump(process.stdout, logs.output_group),  # type: ignore[arg-type]
-            logs.pump(process.stderr, logs.error_group),  # type: ignore[arg-type]
-        ]
-        ended = self._wait(process)
-        for pump in pumps:
-            pump.join(timeout=10)
+        ) as process:  # closes the pipes once the pumps are done
+            if self.run.status == "STARTING":
+                self.run.status = "RUNNING"
+            pumps = [
+                logs.pump(process.stdout, logs.output_group),  # type: ignore[arg-type]
+                logs.pump(process.stderr, logs.error_group),  # type: ignore[arg-type]
+            ]
+            ended = self._wait(process)
+            for pump in pumps:
+                pump.join(timeout=10)
         changes = workspace.push_changes()
         log.info(
             "glue job run %s: %d objects written, %d deleted",

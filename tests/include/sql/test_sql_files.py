@@ -17,10 +17,15 @@ from pipelines import vehicle_api
 from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import sql_params as traffic_sql_params
 from pipelines.vehicle_api.tables import sql_params as vehicle_sql_params
+from pipelines.web_hits.tables import sql_params as web_hits_sql_params
 
 SQL = Path(__file__).resolve().parents[3] / "include" / "sql"
 FILES = sorted(SQL.rglob("*.sql"))
-PARAMS = {"traffic": traffic_sql_params(SETTINGS), "vehicle_api": vehicle_sql_params(SETTINGS)}
+PARAMS = {
+    "traffic": traffic_sql_params(SETTINGS),
+    "vehicle_api": vehicle_sql_params(SETTINGS),
+    "web_hits": web_hits_sql_params(SETTINGS),
+}
 
 
 def split(path: Path) -> tuple[str, str]:

@@ -1,0 +1,23 @@
+"""Put the Glue job scripts into the artifacts bucket, where the DAGs' jobs read them
+(local.provision calls this; on AWS, run it with your credentials or copy the files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from botocore.client import BaseClient
+
+from pipelines.settings import Settings
+from pipelines.web_hits.tables import JOB_SCRIPT_KEY
+
+GLUE_DIR = Path(__file__).resolve().parents[1] / "include" / "glue"
+SCRIPTS = {JOB_SCRIPT_KEY: GLUE_DIR / "web_hits_aggregates.py"}
+
+
+def upload_glue_scripts(s3: BaseClient, settings: Settings) -> list[str]:
+    """Upload every job script; returns a line per script."""
+    done = []
+    for key, path in SCRIPTS.items():
+        s3.put_object(Bucket=settings.artifacts_bucket, Key=key, Body=path.read_bytes())
+        done.append(f"glue script s3://{settings.artifacts_bucket}/{key}")
+    return done

@@ -1,0 +1,22 @@
+{#
+Web hits, step 1: the raw table over the landing layout, created once, for anyone querying
+the raw hits in Athena. JSON lines; a line that is not JSON reads as NULLs (the Glue job
+counts and quarantines such lines). Partitions are the hour folders (the minute folders below
+them are read with their hour), registered per run by step 2, so a query of hour H reads
+only H's folder.
+Template variables: params.raw_database, params.raw_table, params.raw_bucket, params.raw_prefix.
+#}
+CREATE EXTERNAL TABLE IF NOT EXISTS `{{ params.raw_database }}`.`{{ params.raw_table }}` (
+  `groupid` int,
+  `countrycode` string,
+  `useragent` string,
+  `language` string,
+  `domain` string,
+  `timestamp` string
+)
+PARTITIONED BY (`year` string, `month` string, `day` string, `hour` string)
+ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true')
+STORED AS INPUTFORMAT 'org.apache.hadoop.mapred.TextInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION 's3://{{ params.raw_bucket }}/{{ params.raw_prefix }}'

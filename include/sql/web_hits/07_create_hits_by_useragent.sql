@@ -1,0 +1,10 @@
+{#
+Web hits: the published `hits_by_useragent` (parquet), created once. Each hour's partition
+points at the checked attempt that published it (pipelines.partitions).
+Template variables: params.aggregated_database, params.lake_bucket, params.raw_prefix.
+#}
+CREATE EXTERNAL TABLE IF NOT EXISTS `{{ params.aggregated_database }}`.`hits_by_useragent` {% include "web_hits/fragments/hits_by_useragent_columns.sql" %}
+PARTITIONED BY (`year` string, `month` string, `day` string, `hour` string)
+{% include "web_hits/fragments/parquet_format.sql" %}
+LOCATION 's3://{{ params.lake_bucket }}/{{ params.raw_prefix }}hits_by_useragent/'
+TBLPROPERTIES ('parquet.compression' = 'SNAPPY')

@@ -1,0 +1,87 @@
+"""A failed run publishes one event on the project's EventBridge bus (spec section 3), so others
+can subscribe (an SQS queue, an e-mail topic) through a rule, as the seeds' dead-letter queues
+and alarms did.
+
+Two tasks end the DAG: ``describe_failure``, a teardown of every other task (it runs whatever
+happened, and a teardown's state does not decide the run's), which skips when no task failed
+and otherwise returns the event's detail; then ``publish_failure_event``, the provider's
+``EventBridgePutEventsOperator``, run only when there is a detail. Both show in the UI; a
+publishing problem fails (and retries) the second, and the run still ends failed because its
+failed tasks are still its leaves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from airflow.providers.amazon.aws.operators.eventbridge import EventBridgePutEventsOperator
+from airflow.sdk import BaseOperator, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from pipelines.settings import SETTINGS
+
+ERROR_KEY = "error"
+DESCRIBE_TASK = "describe_failure"
+MAX_ERROR = 4000  # characters of the error in the event (EventBridge allows 256 KiB per entry)
+
+# (failed task ids, dag_run) -> the error as the failed AWS work reported it, or None
+ErrorLookup = Callable[[list[str], Any], "str | None"]
+
+
+def record_error(context: dict[str, Any]) -> None:
+    """on_failure_callback: keep the exception's text where ``describe_failure`` finds it."""
+    error = context.get("exception")
+    if error is not None:
+        context["ti"].xcom_push(key=ERROR_KEY, value=f"{type(error).__name__}: {error}"[:MAX_ERROR])
+
+
+def failed_tasks(task_states: dict[str, str]) -> list[str]:
+    """The failed ones of ``{task_id (or task_id_mapindex): state}``."""
+    return sorted(task_id for task_id, state in task_states.items() if state == "failed")
+
+
+def failure_detail(dag_id: str, run_id: str, target: dict[str, Any], failed: list[str], error: str) -> dict[str, Any]:
+    """The event's detail: ``{"dag_id", "run_id", <target>, "failed_tasks", "error"}``."""
+    return {"dag_id": dag_id, "run_id": run_id, **target, "failed_tasks": failed, "error": error[:MAX_ERROR]}
+
+
+def failure_event(
+    work: list[BaseOperator],
+    source: str,
+    detail_type: str,
+    target: dict[str, str],
+    error_lookup: ErrorLookup | None = None,
+) -> BaseOperator:
+    """Add the two tasks after ``work`` (every task of the DAG but setups; their failures fail
+    their downstream tasks, which are in ``work``); ``target``: the detail's fields naming what
+    the run processed, as templates (``{"target_hour": "{{ run_hour() }}"}``). Returns the last."""
+
+    @task(task_id=DESCRIBE_TASK, multiple_outputs=False)
+    def describe_failure(target: dict[str, str], dag_run: Any = None, ti: Any = None) -> str:
+        states = ti.get_task_states(dag_id=dag_run.dag_id, run_ids=[dag_run.run_id]).get(dag_run.run_id, {})
+        failed = failed_tasks(states)
+        if not failed:
+            raise AirflowSkipException("no task failed: no event to publish")
+        recorded = [ti.xcom_pull(task_ids=task_id, key=ERROR_KEY) for task_id in failed]
+        looked_up = error_lookup(failed, dag_run) if error_lookup else None
+        error = looked_up or "; ".join(str(e) for e in recorded if e) or "no error recorded: see the failed tasks' logs"
+        return json.dumps(failure_detail(dag_run.dag_id, dag_run.run_id, target, failed, error))
+
+    described = describe_failure(target)
+    publish_failure_event = EventBridgePutEventsOperator(
+        task_id="publish_failure_event",
+        entries=[
+            {
+                "Source": source,
+                "DetailType": detail_type,
+                "Detail": f"{{{{ ti.xcom_pull(task_ids='{DESCRIBE_TASK}') }}}}",
+                "EventBusName": SETTINGS.event_bus,
+            }
+        ],
+        aws_conn_id=SETTINGS.aws_conn_id,
+    )
+    work >> described.as_teardown()
+    described >> publish_failure_event
+    return publish_failure_event

@@ -1,0 +1,39 @@
+"""The check of an hour's aggregates (their attempts) against the Glue job's report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.web_hits.tables import AGGREGATES
+
+
+class HourCheckError(Exception):
+    """An aggregate does not add up to the hits the job counted, or repeats a key."""
+
+
+def verify_hour(figures: dict[str, int], report: dict[str, Any], found: set[str]) -> dict[str, Any]:
+    """``figures``: the check query's row; ``report``: the job's last run's; ``found``: the
+    attempts the find tasks found (the report's, or none at all for an hour without hits).
+    Returns what the run publishes; raises naming every problem."""
+    problems = []
+    expected = {report["attempt"]} if report["hits_counted"] else {name for name in found if name.endswith("-0")}
+    if found != expected:
+        problems.append(f"the attempts found {sorted(found)} are not the job's last run's ({report['attempt']})")
+    for table in AGGREGATES:
+        hits, rows, duplicated = (figures[f"{table}_{name}"] for name in ("hits", "rows", "duplicated_keys"))
+        if hits != report["hits_counted"]:
+            problems.append(f"{table} counts {hits} hits, the job counted {report['hits_counted']}")
+        if rows != report["rows"][table]:
+            problems.append(f"{table} has {rows} rows, the job wrote {report['rows'][table]}")
+        if duplicated:
+            problems.append(f"{table} has {duplicated} keys more than once")
+    if problems:
+        raise HourCheckError(f"hour {report['hour']}: " + "; ".join(problems))
+    return {
+        "hour": report["hour"],
+        "hits_counted": report["hits_counted"],
+        "rejected": report["rejected"],
+        "rejected_by_reason": report["rejected_by_reason"],
+        "rows": report["rows"],
+        "bytes_read": report["bytes_read"],
+    }

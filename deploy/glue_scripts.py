@@ -21,3 +21,18 @@ def upload_glue_scripts(s3: BaseClient, settings: Settings) -> list[str]:
         s3.put_object(Bucket=settings.artifacts_bucket, Key=key, Body=path.read_bytes())
         done.append(f"glue script s3://{settings.artifacts_bucket}/{key}")
     return done
+
+
+def main() -> None:
+    """``python -m deploy.glue_scripts``: upload with the shell's AWS credentials and settings."""
+    import boto3
+
+    from pipelines.settings import load
+
+    settings = load()
+    for line in upload_glue_scripts(boto3.client("s3", region_name=settings.region), settings):
+        print(f"ok  {line}")
+
+
+if __name__ == "__main__":
+    main()

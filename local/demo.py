@@ -1,5 +1,5 @@
 """``make demo``: start the embedded local stack, let the scheduler run every pipeline for its
-latest due day, print what each produced, and stop what it started.
+latest due day (hour), print what each produced, and stop what it started.
 
 Each pipeline is a ``DemoRun``: how to start it (prepare its input, unpause, maybe trigger),
 which runs to wait for, and how to show its results.
@@ -21,10 +21,12 @@ import pendulum
 from local import athena_queries
 from local.airflow_env import DEFAULT_HOME
 from local.sources import traffic as feed
+from local.sources import web_hits
 from local.stack import DevStack, free_port, wait_for_dag
 from pipelines.settings import SETTINGS
-from pipelines.timetables import PreviousDayTimetable
+from pipelines.timetables import PreviousDayTimetable, PreviousHourTimetable
 from pipelines.traffic.tables import PROCESSED_TABLE
+from pipelines.web_hits.tables import AGGREGATES
 
 DEMO_HOME = DEFAULT_HOME / "demo"
 
@@ -35,10 +37,15 @@ def latest_due_day(delay: timedelta) -> date:
     return interval.start.date()
 
 
-def athena(stack: DevStack, sql: str) -> list[list[str]]:
+def latest_due_hour() -> pendulum.DateTime:
+    """The hour web_hits_hourly's timetable schedules when it is unpaused now."""
+    return PreviousHourTimetable().infer_manual_data_interval(run_after=pendulum.now("UTC")).start
+
+
+def athena(stack: DevStack, sql: str, database: str = SETTINGS.lake_database) -> list[list[str]]:
     """The header row, then the data rows as text ("NULL" for NULL)."""
     client = stack.client("athena")
-    execution = athena_queries.run(client, sql, SETTINGS.lake_database, SETTINGS.athena_workgroup)
+    execution = athena_queries.run(client, sql, database, SETTINGS.athena_workgroup)
     columns, rows = athena_queries.result_rows(client, execution["QueryExecutionId"])
     return [[name for name, _ in columns], *[["NULL" if v is None else v for v in row] for row in rows]]
 
@@ -123,10 +130,34 @@ def report_traffic(stack: DevStack) -> list[str]:
     ]
 
 
+def start_web_hits(stack: DevStack) -> None:
+    hour = latest_due_hour()
+    keys = web_hits.write_hours(
+        stack.client("s3"), SETTINGS.raw_bucket, hour.subtract(hours=1), hour.add(hours=1), 2000, 1
+    )
+    print(f"   wrote {len(keys)} objects of generated web hits around {hour:%Y-%m-%dT%H}")
+    stack.airflow("dags", "unpause", "web_hits_hourly")
+
+
+def report_web_hits(stack: DevStack) -> list[str]:
+    hour = latest_due_hour()
+    where = f"year = '{hour:%Y}' AND month = '{hour:%m}' AND day = '{hour:%d}' AND hour = '{hour:%H}'"
+    lines = [f"  hour {hour:%Y-%m-%dT%H} in {SETTINGS.aggregated_database}, top rows of each table:"]
+    for name in AGGREGATES:
+        rows = athena(
+            stack,
+            f"SELECT * FROM {name} WHERE {where} ORDER BY hit_count DESC LIMIT 3",
+            SETTINGS.aggregated_database,
+        )
+        lines += [f"  {name}:", *table([[cell[:60] for cell in row] for row in rows])]
+    return lines
+
+
 RUNS = [
     DemoRun("health check", start_healthcheck, ("healthcheck",), report_healthcheck),
     DemoRun("vehicle API", start_vehicle_api, ("vehicle_api_download", "vehicle_api_processing"), report_vehicle_api),
     DemoRun("traffic batch", start_traffic, ("traffic_batch",), report_traffic),
+    DemoRun("web hits", start_web_hits, ("web_hits_hourly",), report_web_hits),
 ]
 
 

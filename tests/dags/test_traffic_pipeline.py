@@ -151,3 +151,16 @@ def test_an_invalid_date_is_rejected_before_any_task_runs(dagbag):
 
     with pytest.raises(ParamValidationError):
         dagbag.get_dag("traffic_batch").test(logical_date=pendulum.now("UTC"), run_conf={"date": "2020-07-32"})
+
+
+def test_a_day_without_raw_data_fails_loudly_and_publishes_one_failure_event(dagbag, local_aws):
+    from tests.support.failure_events import drain_failure_events, events_of
+
+    result = run(dagbag, date(2001, 1, 1))
+    assert result.state == DagRunState.FAILED
+    [event] = events_of(drain_failure_events(local_aws), result.run_id)
+    assert (event["source"], event["detail-type"]) == ("pipelines.traffic", "Traffic batch failed")
+    detail = event["detail"]
+    assert (detail["dag_id"], detail["target_day"]) == ("traffic_batch", "2001-01-01")
+    assert detail["failed_tasks"] == ["find_traffic_processed_attempt"]
+    assert "wrote no attempt partition" in detail["error"]

@@ -16,6 +16,7 @@ from deploy.vehicle_api_lambda import deploy_downloader
 from local.sources.vehicle_api import ApiConfig, Fault, SampleVehicleApi, Volume
 from pipelines.settings import SETTINGS
 from tests.support.athena import athena_rows
+from tests.support.failure_events import drain_failure_events, events_of
 
 DAY = "2026-02-10"
 FAILING_DAY = "2026-02-20"
@@ -99,7 +100,7 @@ def test_downloads_fan_out_in_batches_within_the_task_limit(downloaded):
     assert {ti.state for ti in mapped} == {"success"}
 
 
-def test_a_page_that_keeps_failing_fails_the_day_names_it_and_publishes_nothing(api, dagbag, capsys):
+def test_a_page_that_keeps_failing_fails_the_day_names_it_and_publishes_nothing(api, dagbag, local_aws, capsys):
     result = run(dagbag, "vehicle_api_download", {"date": FAILING_DAY})
 
     states = {ti.task_id: ti.state for ti in result.get_task_instances() if ti.map_index <= 0}
@@ -110,6 +111,13 @@ def test_a_page_that_keeps_failing_fails_the_day_names_it_and_publishes_nothing(
     assert states["vehicles.publish"] == "success"
     assert states["sensor_data.publish"] == "upstream_failed"
     assert "vehicle_api_raw_sensor_data" not in asset_events(FAILING_DAY)
+    [event] = events_of(drain_failure_events(local_aws), result.run_id)
+    assert (event["source"], event["detail-type"]) == ("pipelines.vehicle_api", "Vehicle API download failed")
+    assert (event["detail"]["target_day"], event["detail"]["failed_tasks"]) == (
+        FAILING_DAY,
+        ["sensor_data.check_complete"],
+    )
+    assert "2 of 7 pages missing" in event["detail"]["error"]
     log = capsys.readouterr()
     assert f"sensor-data {FAILING_DAY} page 3 failed" in log.out + log.err
     # Page 3 fails its whole batch (pages 2-3 of 7 at 3 mapped tasks): neither is confirmed, and
@@ -151,7 +159,13 @@ def test_processing_refuses_a_day_whose_download_is_incomplete_naming_it(api, da
     assert states["resolve_dates"] == "failed"
     log = capsys.readouterr()
     assert f"not completely downloaded (no completion manifest): {FAILING_DAY} (sensor-data)" in log.out + log.err
-    assert {state for task, state in states.items() if task != "resolve_dates"} == {"upstream_failed"}
+    reporting = {"describe_failure", "publish_failure_event"}
+    assert {state for task, state in states.items() if task not in {"resolve_dates", *reporting}} == {"upstream_failed"}
+    assert {states[task] for task in reporting} == {"success"}
+    [event] = events_of(drain_failure_events(local_aws), result.run_id)
+    assert (event["source"], event["detail-type"]) == ("pipelines.vehicle_api", "Vehicle API processing failed")
+    assert event["detail"]["failed_tasks"] == ["resolve_dates"]
+    assert f"not completely downloaded (no completion manifest): {FAILING_DAY}" in event["detail"]["error"]
 
 
 def expected_tables(api) -> dict:

@@ -14,6 +14,8 @@ from local.sources import web_hits as source
 from pipelines.settings import SETTINGS
 from pipelines.web_hits.tables import AGGREGATES, JOB_SCRIPT_KEY
 from tests.support.athena import athena_rows
+from tests.support.dag_runner import returned_value
+from tests.support.failure_events import drain_failure_events, events_of
 from tests.support.web_hits_reference import KEYS, expected_counts, lines_of, rejected_lines
 
 FIRST, SECOND = "2024-05-01T13", "2024-05-01T14"
@@ -78,8 +80,6 @@ def test_two_consecutive_hours_equal_the_reference_computation(two_hours, files)
 
 
 def test_rejected_lines_are_counted_and_quarantined_with_their_reason(two_hours, files, local_aws):
-    from tests.support.dag_runner import returned_value
-
     checked = returned_value("web_hits_hourly", "check_hour", two_hours[0][1].run_id)
     assert checked["hour"] == SECOND
     expected = rejected_lines(list(lines_of(on_time(files))), SECOND)
@@ -128,8 +128,7 @@ def test_an_hour_without_hits_succeeds_and_writes_no_partition(dagbag, local_aws
 
 
 def test_a_failed_job_fails_the_run_and_publishes_one_event_with_the_jobs_error(files, dagbag, local_aws):
-    s3, sqs = local_aws.client("s3"), local_aws.client("sqs")
-    queue = sqs.get_queue_url(QueueName=SETTINGS.failure_queue)["QueueUrl"]
+    s3 = local_aws.client("s3")
     script = s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB_SCRIPT_KEY)["Body"].read()
     s3.put_object(
         Bucket=SETTINGS.artifacts_bucket, Key=JOB_SCRIPT_KEY, Body=b'raise RuntimeError("disk quota exceeded")\n'
@@ -143,23 +142,16 @@ def test_a_failed_job_fails_the_run_and_publishes_one_event_with_the_jobs_error(
     assert states["aggregate_hour"] == "failed"
     assert states["publish_hour"] == "upstream_failed"
     assert states["publish_failure_event"] == "success"
-    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=2).get("Messages", [])
-    assert len(messages) == 1
-    event = json.loads(messages[0]["Body"])
+    [event] = events_of(drain_failure_events(local_aws), result.run_id)
     assert (event["source"], event["detail-type"]) == ("pipelines.web_hits", "Web hits aggregation failed")
     detail = event["detail"]
-    assert set(detail) == {"dag_id", "run_id", "target_hour", "failed_tasks", "error"}
-    assert (detail["dag_id"], detail["run_id"], detail["target_hour"]) == (
-        "web_hits_hourly",
-        result.run_id,
-        "2024-05-01T15",
-    )
+    assert list(detail) == ["dag_id", "run_id", "target_hour", "failed_tasks", "error"]
+    assert (detail["dag_id"], detail["target_hour"]) == ("web_hits_hourly", "2024-05-01T15")
     assert detail["failed_tasks"] == ["aggregate_hour"]
     assert "RuntimeError: disk quota exceeded" in detail["error"]
-    sqs.delete_message(QueueUrl=queue, ReceiptHandle=messages[0]["ReceiptHandle"])
 
 
 def test_a_successful_run_publishes_no_event(two_hours, local_aws):
-    sqs = local_aws.client("sqs")
-    queue = sqs.get_queue_url(QueueName=SETTINGS.failure_queue)["QueueUrl"]
-    assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", []) == []
+    runs, _ = two_hours
+    events = drain_failure_events(local_aws)
+    assert [events_of(events, run.run_id) for run in runs] == [[], []]

@@ -4,7 +4,7 @@ import pendulum
 import pytest
 from airflow.timetables.base import DataInterval, TimeRestriction
 
-from pipelines.timetables import PreviousDayTimetable
+from pipelines.timetables import PreviousDayTimetable, PreviousHourTimetable
 
 UTC = pendulum.UTC
 
@@ -86,3 +86,29 @@ def test_serialization_round_trip_keeps_the_delay():
 def test_delay_of_a_day_or_more_is_rejected():
     with pytest.raises(ValueError, match="within one day"):
         PreviousDayTimetable(delay=timedelta(days=1))
+
+
+def test_hourly_runs_cover_the_previous_hour_and_start_ten_minutes_after_it():
+    timetable = PreviousHourTimetable()
+    info = timetable.next_dagrun_info(
+        last_automated_data_interval=DataInterval(day(4, 12), day(4, 13)),
+        restriction=TimeRestriction(earliest=day(1), latest=None, catchup=True),
+    )
+    assert info.data_interval == DataInterval(day(4, 13), day(4, 14))
+    assert info.run_after == day(4, 14).add(minutes=10)
+    assert timetable.infer_manual_data_interval(run_after=day(4, 13)) == DataInterval(day(4, 13), day(4, 14))
+    assert PreviousHourTimetable.deserialize(timetable.serialize()) == timetable != PreviousDayTimetable()
+    assert timetable.summary == "hourly at :10, previous hour"
+    with pytest.raises(ValueError, match="within one hour"):
+        PreviousHourTimetable(delay=timedelta(hours=1))
+
+
+def test_without_catchup_an_unpaused_hourly_dag_runs_the_latest_hour_due(monkeypatch):
+    now = day(10, 15).add(minutes=5)  # 15:05: 14h is not due before 15:10, 13h is
+    monkeypatch.setattr("pipelines.timetables._now", lambda: now)
+    monkeypatch.setattr("airflow.timetables.interval.utcnow", lambda: now)
+    info = PreviousHourTimetable().next_dagrun_info(
+        last_automated_data_interval=None, restriction=TimeRestriction(earliest=None, latest=None, catchup=False)
+    )
+    assert info.data_interval == DataInterval(day(10, 13), day(10, 14))
+    assert info.run_after <= now

@@ -1,0 +1,139 @@
+"""Web hits Glue job benchmark: ``python -m bench.web_hits``.
+
+(a) One hour of a million generated hits: the Glue job on the local engine (submit ->
+    SUCCEEDED: Spark reads the hour's files, counts three ways, writes Parquet and JSON to S3,
+    quarantines, registers partitions) next to DuckDB computing the same three aggregates from
+    the same files directly and writing the same formats (goal: at most 3x).
+(b) The fixed cost of a job run: an hour of 100 hits, submit -> SUCCEEDED (goal: under 10 s).
+(c) Bytes the job reads for hour H with 1 day vs 30 days of raw history in the bucket, from
+    the job's own report (goal: within 10%).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import jinja2
+
+from local import athena_queries
+from local.aws import LocalAWS
+from local.aws.credentials import ACCOUNT_ID
+from local.aws.s3.files import S3Files
+from local.provision import bucket_location, provision
+from local.sources import web_hits as source
+from pipelines.settings import SETTINGS
+from pipelines.web_hits.tables import JOB_SCRIPT_KEY, job_config, report_key, sql_params
+
+SQL = Path(__file__).resolve().parents[1] / "include" / "sql"
+JOB = "bench-web-hits"
+BIG_HOUR = "2024-05-01T09"  # the daily curve's average hour: hits_per_hour hits exactly
+SMALL_HOUR = "2024-05-02T09"
+BIG_HITS = 1_000_000
+HISTORY_HITS = 20  # per hour, 30 days of them
+
+
+def create_tables(aws: LocalAWS) -> None:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, loader=jinja2.FileSystemLoader(SQL))
+    for path in sorted((SQL / "web_hits").glob("0[3-8]_*.sql")):
+        sql = env.get_template(f"web_hits/{path.name}").render(params=sql_params(SETTINGS))
+        athena_queries.run(aws.client("athena"), sql, SETTINGS.aggregated_database, SETTINGS.athena_workgroup)
+
+
+def run_job(aws: LocalAWS, raw_bucket: str, hour: str, attempt: str) -> tuple[float, dict]:
+    glue = aws.client("glue")
+    started = time.perf_counter()
+    run_id = glue.start_job_run(
+        JobName=JOB, Arguments={"--hour": hour, "--attempt": attempt, "--raw_bucket": raw_bucket}
+    )["JobRunId"]
+    while (run := glue.get_job_run(JobName=JOB, RunId=run_id)["JobRun"])["JobRunState"] in ("STARTING", "RUNNING"):
+        time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    if run["JobRunState"] != "SUCCEEDED":
+        raise SystemExit(f"job run {hour} ended {run['JobRunState']}: {run.get('ErrorMessage')}")
+    body = aws.client("s3").get_object(Bucket=SETTINGS.lake_bucket, Key=report_key(attempt))["Body"].read()
+    return seconds, json.loads(body)
+
+
+def duckdb_direct(files: list[Path], hour: str, out: Path) -> float:
+    """The three aggregates of ``hour`` from the same files, written as the job writes them."""
+    start = f"{hour[:10]} {hour[11:13]}:00:00"
+    listed = ", ".join(f"'{f}'" for f in files)
+    started = time.perf_counter()
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(
+        f"""CREATE TEMP TABLE hits AS SELECT * FROM (
+              SELECT CountryCode, UserAgent, Domain, TRY_CAST(GroupID AS INTEGER) AS GroupID,
+                     TRY_CAST(Timestamp AS TIMESTAMPTZ) AS at
+              FROM read_json([{listed}], format = 'newline_delimited', ignore_errors = true,
+                             columns = {{GroupID: 'VARCHAR', CountryCode: 'VARCHAR', UserAgent: 'VARCHAR',
+                                        Language: 'VARCHAR', Domain: 'VARCHAR', Timestamp: 'VARCHAR'}}))
+            WHERE at >= TIMESTAMPTZ '{start}+00' AND at < TIMESTAMPTZ '{start}+00' + INTERVAL 1 HOUR"""
+    )
+    for table, keys, fmt in (
+        ("hits_by_country", "CountryCode AS country_code", "PARQUET, COMPRESSION SNAPPY"),
+        ("hits_by_domain_and_groupid", "Domain AS domain, GroupID AS group_id", "JSON"),
+        ("hits_by_useragent", "UserAgent AS user_agent", "PARQUET, COMPRESSION SNAPPY"),
+    ):
+        con.execute(
+            f"COPY (SELECT {keys}, count(*) AS hit_count FROM hits GROUP BY ALL) TO '{out / table}' (FORMAT {fmt})"
+        )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    with LocalAWS(port=0) as aws, tempfile.TemporaryDirectory() as scratch:
+        provision(aws.endpoint_url, SETTINGS)
+        s3, glue = aws.client("s3"), aws.client("glue")
+        create_tables(aws)
+        glue.create_job(
+            Name=JOB,
+            Role=SETTINGS.glue_role,
+            Command={"Name": "glueetl", "ScriptLocation": f"s3://{SETTINGS.artifacts_bucket}/{JOB_SCRIPT_KEY}"},
+            **{key: value for key, value in job_config(SETTINGS).items() if key != "Timeout"},
+        )
+
+        keys = source.write_hours(s3, SETTINGS.raw_bucket, BIG_HOUR, BIG_HOUR, BIG_HITS, seed=1)
+        job_seconds, big = run_job(aws, SETTINGS.raw_bucket, BIG_HOUR, "bench-big-1")
+        files = S3Files(aws.data_dir / "s3", ACCOUNT_ID)
+        paths = files.materialize([o for o in files.list(SETTINGS.raw_bucket, "web_hits/") if o.key in set(keys)])
+        (Path(scratch) / "duck").mkdir()
+        duck_seconds = duckdb_direct(paths, BIG_HOUR, Path(scratch) / "duck")
+
+        source.write_hours(s3, SETTINGS.raw_bucket, SMALL_HOUR, SMALL_HOUR, 100, seed=1)
+        small_seconds = min(run_job(aws, SETTINGS.raw_bucket, SMALL_HOUR, f"bench-small-{n}")[0] for n in range(2))
+
+        read = {}
+        for days in (1, 30):
+            bucket = f"bench-history-{days}"
+            s3.create_bucket(**bucket_location(bucket, SETTINGS.region))
+            day = source.hour_start(BIG_HOUR).replace(hour=0)
+            source.write_hours(s3, bucket, day - timedelta(days=days - 1), day.replace(hour=23), HISTORY_HITS, seed=2)
+            read[days] = run_job(aws, bucket, BIG_HOUR, f"bench-history-{days}")[1]["bytes_read"]
+
+    print(
+        f"one hour: {big['hits_counted']:,} hits counted ({big['rejected']} lines rejected) in {big['files_read']} files, {big['bytes_read']:,} B\n"
+    )
+    print("| what | result | goal |")
+    print("|---|---|---|")
+    print(
+        f"| Glue job for one hour of {BIG_HITS:,} hits, local engine (submit -> SUCCEEDED) | {job_seconds:.1f} s | - |"
+    )
+    print(
+        f"| the same three aggregates on DuckDB directly, same files, same formats | {duck_seconds:.1f} s | job at {job_seconds / duck_seconds:.2f}x (goal <= 3x) |"
+    )
+    print(f"| fixed cost of a job run (an hour of 100 hits), submit -> SUCCEEDED | {small_seconds:.1f} s | < 10 s |")
+    print(
+        f"| bytes read by the job for hour H, 1 day vs 30 days of raw history | {read[1]:,} vs {read[30]:,} B ({read[30] / read[1]:.3f}) | within 10% |"
+    )
+    if abs(read[30] / read[1] - 1) > 0.10:
+        raise SystemExit("bytes read grew with history")
+
+
+if __name__ == "__main__":
+    main()

@@ -43,6 +43,7 @@ from airflow.sdk import DAG, chain, task
 from pipelines.athena_results import ResultShapeError, first_row
 from pipelines.crawler_errors import log_crawl_error
 from pipelines.dag_defaults import DAILY_MACROS, RUN_DAY, default_args
+from pipelines.failure_events import failure_event, record_error
 from pipelines.partitions import attempt_id
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
@@ -72,7 +73,7 @@ with DAG(
     template_searchpath=[str(include_dir(__file__) / "sql")],
     user_defined_macros={**DAILY_MACROS, "attempt_id": attempt_id},
     params={"date": day_param("Day to process (YYYY-MM-DD)")},
-):
+) as dag:
     # GlueCrawlerSensor fails on a crawler that does not exist yet and on an earlier failed
     # crawl; all this run needs is that no crawl is in progress before it starts its own.
     @task.sensor(poke_interval=15, timeout=3600, mode="reschedule")
@@ -104,7 +105,7 @@ with DAG(
         wait_for_completion=True,
         # A crawl started meanwhile by another run is waited for, not failed on.
         fail_on_already_running=False,
-        on_failure_callback=log_crawl_error,
+        on_failure_callback=[log_crawl_error, record_error],
         on_retry_callback=log_crawl_error,
     )
     creates = [
@@ -149,3 +150,4 @@ with DAG(
     crawl_raw >> creates >> add_line_partitions >> inserts
     chain(inserts, attempts)  # pairwise: each INSERT, then the find of its attempt
     chain(attempts, check_query, checked, publish_day(RUN_DAY))
+    failure_event(dag, source="pipelines.traffic", detail_type="Traffic batch failed", target={"target_day": RUN_DAY})

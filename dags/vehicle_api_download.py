@@ -39,6 +39,7 @@ from airflow.providers.amazon.aws.operators.lambda_function import LambdaInvokeF
 from airflow.sdk import DAG, TaskGroup, task
 
 from pipelines.dag_defaults import DAILY_MACROS, RUN_DAY, default_args
+from pipelines.failure_events import failure_event
 from pipelines.settings import SETTINGS
 from pipelines.tasks import day_param, fail_fast
 from pipelines.timetables import PreviousDayTimetable
@@ -67,7 +68,7 @@ with DAG(
     default_args=default_args(),
     user_defined_macros=DAILY_MACROS,
     params={"date": day_param("Day to download (YYYY-MM-DD)")},
-):
+) as dag:
     for endpoint, asset in ASSETS.items():
         with TaskGroup(group_id=endpoint.replace("-", "_")):
             first_page = LambdaInvokeFunctionOperator(
@@ -134,3 +135,6 @@ with DAG(
 
             planned >> download_pages
             publish(checked)
+    failure_event(
+        dag, source="pipelines.vehicle_api", detail_type="Vehicle API download failed", target={"target_day": RUN_DAY}
+    )

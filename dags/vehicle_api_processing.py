@@ -39,6 +39,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines.athena_results import ResultShapeError
 from pipelines.dag_defaults import default_args
+from pipelines.failure_events import failure_event
 from pipelines.partitions import attempt_id
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
@@ -112,7 +113,7 @@ with DAG(
             description="Used by a manual run without a partition key.",
         )
     },
-):
+) as dag:
 
     @task
     @fail_fast(ValueError)  # a partition key or a param that is not a day: no retry helps
@@ -154,3 +155,9 @@ with DAG(
     checked = check_results(check_query.output, dates)
     published = publish(dates)
     chain(previous, check_query, checked, published, release_writer_lock(LOCK).as_teardown(setups=lock))
+    failure_event(
+        dag,
+        source="pipelines.vehicle_api",
+        detail_type="Vehicle API processing failed",
+        target={"target_dates": "{{ (ti.xcom_pull(task_ids='resolve_dates') or []) | join(',') }}"},
+    )

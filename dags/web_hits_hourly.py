@@ -40,7 +40,7 @@ from airflow.sdk import DAG, Param, chain, task
 
 from pipelines.athena_results import ResultShapeError, first_row
 from pipelines.dag_defaults import HOURLY_MACROS, RUN_HOUR, default_args
-from pipelines.failure_events import failure_event, record_error
+from pipelines.failure_events import failure_event
 from pipelines.partitions import attempt_id, run_key
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
@@ -103,7 +103,7 @@ with DAG(
     max_active_runs=MAX_HOURS_AT_ONCE,
     tags=["web_hits", "glue", "athena"],
     doc_md=__doc__,
-    default_args=default_args(on_failure_callback=record_error),
+    default_args=default_args(),
     template_searchpath=[str(include_dir(__file__) / "sql")],
     user_defined_macros={**HOURLY_MACROS, "attempt_id": attempt_id},
     params={
@@ -116,7 +116,7 @@ with DAG(
             description="Empty: the run's own hour (the previous hour of a scheduled run).",
         )
     },
-):
+) as dag:
     ddl = [
         athena("create_raw_table", "01_create_raw_hits.sql", database=SETTINGS.raw_database),
         athena("add_raw_partitions", "02_add_raw_partitions.sql", database=SETTINGS.raw_database),
@@ -171,7 +171,7 @@ with DAG(
     published = publish_hour(checked)
     chain(ddl[0], ddl[1], creates, aggregate_hour, attempts, check_query, checked, published)
     failure_event(
-        [*ddl, *creates, aggregate_hour, *attempts, check_query, checked, published],
+        dag,
         source="pipelines.web_hits",
         detail_type="Web hits aggregation failed",
         target={"target_hour": RUN_HOUR},

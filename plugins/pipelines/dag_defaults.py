@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from pipelines.failure_events import record_error
 from pipelines.run_day import run_day, run_hour
 from pipelines.settings import SETTINGS
 
@@ -23,13 +24,15 @@ HOURLY_MACROS = {"run_hour": run_hour}
 
 
 def default_args(**overrides: Any) -> dict[str, Any]:
-    """Task defaults: two retries with exponential back-off, owned by the platform team."""
+    """Task defaults: two retries with exponential back-off, owned by the platform team; a
+    failure's text kept for the run's failure event (pipelines.failure_events)."""
     args: dict[str, Any] = {
         "owner": OWNER,
         "retries": 2,
         "retry_delay": timedelta(seconds=SETTINGS.retry_delay_seconds),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=10),
+        "on_failure_callback": record_error,
     }
     args.update(overrides)
     return args

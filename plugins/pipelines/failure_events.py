@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from airflow.providers.amazon.aws.operators.eventbridge import EventBridgePutEventsOperator
-from airflow.sdk import BaseOperator, task
+from airflow.sdk import DAG, BaseOperator, task
 from airflow.sdk.exceptions import AirflowSkipException
 
 from pipelines.settings import SETTINGS
@@ -42,21 +42,31 @@ def failed_tasks(task_states: dict[str, str]) -> list[str]:
     return sorted(task_id for task_id, state in task_states.items() if state == "failed")
 
 
+def _instance(name: str, task_ids: list[str]) -> dict[str, Any]:
+    """xcom_pull's arguments for a name of ``failed_tasks``: ``<task_id>_<map index>`` is a mapped one."""
+    task_id, _, index = name.rpartition("_")
+    if name not in task_ids and task_id in task_ids and index.isdigit():
+        return {"task_ids": task_id, "map_indexes": int(index)}
+    return {"task_ids": name}
+
+
 def failure_detail(dag_id: str, run_id: str, target: dict[str, Any], failed: list[str], error: str) -> dict[str, Any]:
     """The event's detail: ``{"dag_id", "run_id", <target>, "failed_tasks", "error"}``."""
     return {"dag_id": dag_id, "run_id": run_id, **target, "failed_tasks": failed, "error": error[:MAX_ERROR]}
 
 
 def failure_event(
-    work: list[BaseOperator],
+    dag: DAG,
     source: str,
     detail_type: str,
     target: dict[str, str],
     error_lookup: ErrorLookup | None = None,
 ) -> BaseOperator:
-    """Add the two tasks after ``work`` (every task of the DAG but setups; their failures fail
-    their downstream tasks, which are in ``work``); ``target``: the detail's fields naming what
-    the run processed, as templates (``{"target_hour": "{{ run_hour() }}"}``). Returns the last."""
+    """Add the two tasks to ``dag``, after every task it has so far but its setups (a setup's
+    failure fails its downstream tasks, which are among them): call it last in the DAG's body.
+    ``target``: the detail's fields naming what the run processed, as templates
+    (``{"target_hour": "{{ run_hour() }}"}``). Returns the last task."""
+    work = [t for t in dag.tasks if not t.is_setup]
 
     @task(task_id=DESCRIBE_TASK, multiple_outputs=False)
     def describe_failure(target: dict[str, str], dag_run: Any = None, ti: Any = None) -> str:
@@ -64,7 +74,7 @@ def failure_event(
         failed = failed_tasks(states)
         if not failed:
             raise AirflowSkipException("no task failed: no event to publish")
-        recorded = [ti.xcom_pull(task_ids=task_id, key=ERROR_KEY) for task_id in failed]
+        recorded = [ti.xcom_pull(key=ERROR_KEY, **_instance(task_id, ti.task.dag.task_ids)) for task_id in failed]
         looked_up = error_lookup(failed, dag_run) if error_lookup else None
         error = looked_up or "; ".join(str(e) for e in recorded if e) or "no error recorded: see the failed tasks' logs"
         return json.dumps(failure_detail(dag_run.dag_id, dag_run.run_id, target, failed, error))

@@ -71,7 +71,8 @@ class RawFile:
 def hour_start(value: str | datetime) -> datetime:
     """``YYYY-MM-DDTHH`` (or a datetime) as the UTC start of that hour."""
     moment = datetime.strptime(value, "%Y-%m-%dT%H").replace(tzinfo=UTC) if isinstance(value, str) else value
-    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    start = moment.astimezone(UTC)
+    return datetime(start.year, start.month, start.day, start.hour, tzinfo=UTC)  # a plain datetime, even from pendulum
 
 
 def minute_prefix(minute: datetime, prefix: str = PREFIX) -> str:

@@ -104,3 +104,11 @@ def test_cli_writes_the_hours_into_any_bucket(local_aws):
     )
     assert keys == expected
     assert done.stdout.strip() == f"wrote {len(expected)} objects to s3://{bucket}/web_hits/"
+
+
+def test_hours_are_taken_from_strings_datetimes_and_pendulum_alike():
+    import pendulum
+
+    expected = [datetime(2024, 5, 1, 23, tzinfo=UTC), datetime(2024, 5, 2, 0, tzinfo=UTC)]
+    assert source.hours("2024-05-01T23", "2024-05-02T00") == expected
+    assert source.hours(pendulum.datetime(2024, 5, 1, 23, 30), pendulum.datetime(2024, 5, 2, 0, 5)) == expected

@@ -69,11 +69,11 @@ def duckdb_direct(files: list[Path], hour: str, out: Path) -> float:
     con.execute(
         f"""CREATE TEMP TABLE hits AS SELECT * FROM (
               SELECT CountryCode, UserAgent, Domain, TRY_CAST(GroupID AS INTEGER) AS GroupID,
-                     TRY_CAST(Timestamp AS TIMESTAMPTZ) AS at
+                     TRY_CAST(Timestamp AS TIMESTAMPTZ) AS ts
               FROM read_json([{listed}], format = 'newline_delimited', ignore_errors = true,
                              columns = {{GroupID: 'VARCHAR', CountryCode: 'VARCHAR', UserAgent: 'VARCHAR',
                                         Language: 'VARCHAR', Domain: 'VARCHAR', Timestamp: 'VARCHAR'}}))
-            WHERE at >= TIMESTAMPTZ '{start}+00' AND at < TIMESTAMPTZ '{start}+00' + INTERVAL 1 HOUR"""
+            WHERE ts >= TIMESTAMPTZ '{start}+00' AND ts < TIMESTAMPTZ '{start}+00' + INTERVAL 1 HOUR"""
     )
     for table, keys, fmt in (
         ("hits_by_country", "CountryCode AS country_code", "PARQUET, COMPRESSION SNAPPY"),

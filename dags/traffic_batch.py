@@ -27,6 +27,9 @@ manual run at a date (`airflow dags test traffic_batch 2020-07-14`), or the `dat
 
 Runs at 07:30 UTC: records arrive up to 6 hours late (until 06:00 of D+1) and Firehose
 buffers up to 15 minutes more. SQL: `include/sql/traffic/`; the mechanism: `pipelines.partitions`.
+
+A failed run publishes one event on the project's EventBridge bus (**describe_failure**,
+**publish_failure_event**: `pipelines.failure_events`, README "Failure events").
 """
 
 from __future__ import annotations

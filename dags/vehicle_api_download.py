@@ -26,6 +26,9 @@ a manual run at a date, or the `date` param), per endpoint of the vehicle API (`
 
 Zero records is a valid, complete day. API credentials never pass through Airflow: the Lambda
 reads them from Secrets Manager.
+
+A failed run publishes one event on the project's EventBridge bus (**describe_failure**,
+**publish_failure_event**: `pipelines.failure_events`, README "Failure events").
 """
 
 from __future__ import annotations

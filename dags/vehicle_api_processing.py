@@ -25,6 +25,9 @@ partition to its attempt, one Glue call each: readers see a table's old partitio
 one, and a retried or killed INSERT never doubles a row. The lock is released whatever happens.
 
 Re-running a date leaves every table exactly as one clean run would.
+
+A failed run publishes one event on the project's EventBridge bus (**describe_failure**,
+**publish_failure_event**: `pipelines.failure_events`, README "Failure events").
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from airflow.sdk import DAG, Param, chain, task
 from pipelines.athena_results import ResultShapeError, first_row
 from pipelines.dag_defaults import HOURLY_MACROS, RUN_HOUR, default_args
 from pipelines.failure_events import failure_event
-from pipelines.partitions import attempt_id, run_key
+from pipelines.partitions import attempt_id, run_key, try_number
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
 from pipelines.tasks import athena_statement, fail_fast, find_attempt, publish_attempts
@@ -76,7 +76,7 @@ def glue_job_error(failed: list[str], dag_run) -> str | None:  # noqa: ANN001 - 
     ours = [
         r
         for r in runs
-        if r.get("Arguments", {}).get("--attempt", "").startswith(run_key(dag_run.dag_id, dag_run.run_id))
+        if r.get("Arguments", {}).get("--attempt", "").startswith(f"{run_key(dag_run.dag_id, dag_run.run_id)}-")
     ]
     latest = max(ours, key=lambda r: r["StartedOn"], default=None)
     return latest and latest.get("ErrorMessage") and f"Glue job {JOB} run {latest['Id']}: {latest['ErrorMessage']}"
@@ -91,7 +91,7 @@ def job_report(dag_run) -> dict:  # noqa: ANN001 - Airflow's DagRun
         raise HourCheckError(
             f"the Glue job of run {dag_run.run_id} wrote no report under s3://{SETTINGS.lake_bucket}/{REPORTS_PREFIX}"
         )
-    latest = max(keys, key=lambda key: int(key.removesuffix(".json").rsplit("-", 1)[1]))
+    latest = max(keys, key=lambda key: try_number(key.removesuffix(".json")))
     return json.loads(s3.read_key(latest, SETTINGS.lake_bucket))
 
 

@@ -48,7 +48,8 @@ def attempt_id(context: Context) -> str:
     return f"{run_key(context['dag'].dag_id, context['run_id'])}-{context['ti'].try_number}"
 
 
-def _try_number(name: str) -> int:
+def try_number(name: str) -> int:
+    """The try number of an attempt name ``<run key>-<try>``."""
     return int(name.rsplit("-", 1)[1])
 
 
@@ -65,7 +66,7 @@ class Attempt:
 
     @property
     def try_number(self) -> int:
-        return _try_number(self.name)
+        return try_number(self.name)
 
     def to_xcom(self) -> dict[str, Any]:
         return {
@@ -100,7 +101,7 @@ def latest_attempt(glue: Any, database: str, attempts_table: str, run: str, *, r
         if required:
             raise NoAttemptError(f"{database}.{attempts_table}: run {run} wrote no attempt partition")
         return Attempt(f"{run}-0", [])
-    name = max(tries, key=_try_number)
+    name = max(tries, key=try_number)
     return Attempt(name, sorted(tries[name], key=lambda p: p.values))
 
 

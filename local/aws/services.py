@@ -13,6 +13,7 @@ from local.aws.context import ServiceContext
 from local.aws.firehose import adapter as firehose
 from local.aws.glue_crawler import adapter as glue_crawler
 from local.aws.glue_jobs import adapter as glue_jobs
+from local.aws.kinesis import adapter as kinesis
 from local.aws.lambda_runtime import adapter as lambda_runtime
 from local.aws.s3 import adapter as s3
 
@@ -22,6 +23,7 @@ ADAPTERS: tuple[ServiceAdapter, ...] = (
     glue_crawler.ADAPTER,
     glue_jobs.ADAPTER,
     lambda_runtime.ADAPTER,
+    kinesis.ADAPTER,
     firehose.ADAPTER,
 )
 

@@ -1,0 +1,1 @@
+"""Kinesis Data Streams with a shard's write limits, as AWS enforces them."""

@@ -19,7 +19,7 @@ from moto.core.utils import utcnow
 from moto.glue.models import FakeJob, FakeJobRun
 
 from local.aws.context import ServiceContext
-from local.aws.glue_jobs import spark_env
+from local.aws.glue_jobs import jvm_cache, spark_env
 from local.aws.glue_jobs.cloudwatch import DEFAULT_LOG_GROUP, RunLogs
 from local.aws.glue_jobs.workspace import S3Workspace
 from local.aws.s3.files import S3Object, split_uri
@@ -109,6 +109,7 @@ class JobRunner:
         self.region = region  # the job's region: its script's clients and its logs are there
         self.run_dir = ctx.data_dir / "glue-jobs" / "runs" / run.job_run_id
         self.thread = threading.Thread(target=self._drive, name=f"glue-job-{job.name}", daemon=True)
+        self.archive: jvm_cache.ClassArchive | None = None
 
     def start(self) -> None:
         self.thread.start()
@@ -144,7 +145,8 @@ class JobRunner:
         log.info(
             "glue job run %s: %d S3 objects linked in %.2f s", self.run.job_run_id, linked, time.monotonic() - began
         )
-        env = self._environment(workspace)
+        archive_part = self.run_dir / "classes.jsa"
+        env = self._environment(workspace, archive_part)
         if isinstance(env, str):
             logs.put(logs.error_group, [env])
             return "FAILED", env
@@ -169,6 +171,8 @@ class JobRunner:
             ended = self._wait(process)
             for pump in pumps:
                 pump.join(timeout=10)
+        if self.archive is not None and self.archive.keep(archive_part):
+            log.info("glue job run %s wrote the JVM class archive %s", self.run.job_run_id, self.archive.path)
         changes = workspace.push_changes()
         log.info(
             "glue job run %s: %d objects written, %d deleted",
@@ -191,20 +195,26 @@ class JobRunner:
             return "FAILED", error_file.read_text(encoding="utf-8").strip()
         return "FAILED", f"Job process exited with code {process.returncode}"
 
-    def _environment(self, workspace: S3Workspace) -> dict[str, str] | str:
-        """The job process's environment (Spark settings in its SPARK_CONF_DIR), or why it cannot run."""
+    def _environment(self, workspace: S3Workspace, archive_part: Path) -> dict[str, str] | str:
+        """The job process's environment (Spark settings in a properties file), or why it cannot run."""
         arguments = self.run.arguments or {}
-        classes = spark_env.compiled_file_system(self.ctx.data_dir / "glue-jobs")
-        settings = spark_env.spark_defaults(classes, workspace.root, self.run_dir / "scratch")
+        cache = jvm_cache.cache_dir()
+        file_system, conf_dir = jvm_cache.file_system_jar(cache), jvm_cache.empty_conf_dir(cache)
+        self.archive = jvm_cache.ClassArchive.for_class_path(cache, spark_env.class_path(file_system, conf_dir))
+        run_conf, scratch = self.run_dir / "conf", self.run_dir / "scratch"
+        java_options = f"-Dlog4j2.configurationFile={run_conf / 'log4j2.properties'}"
+        if self.archive is not None:
+            java_options += " " + self.archive.java_options(archive_part)
+        settings = spark_env.spark_defaults(file_system, workspace.root, scratch, java_options)
         settings.update(spark_conf_argument(arguments.get("--conf", "")))
-        conf_dir = spark_env.write_conf_dir(self.run_dir / "conf", settings)
+        properties = spark_env.write_conf(run_conf, settings)
         extra_env = {"GLUE_LOCAL_ERROR_FILE": str(self.run_dir / "error.txt")}
         py_files = self._extra_py_files(arguments.get("--extra-py-files", ""))
         if isinstance(py_files, str):
             return py_files
         if py_files:
             extra_env["PYTHONPATH"] = os.pathsep.join([str(spark_env.RUNTIME), *map(str, py_files)])
-        return spark_env.job_environment(conf_dir, self.ctx.endpoint_url, self.region, extra_env)
+        return spark_env.job_environment(properties, conf_dir, scratch, self.ctx.endpoint_url, self.region, extra_env)
 
     def _fetch_script(self) -> Path | str:
         """The script as a local file, or the reason it cannot be had."""

@@ -36,12 +36,17 @@ def _record_error(text: str) -> None:
 
 
 def _stop_spark() -> None:
+    """Stop Spark and wait for its JVM to exit (it may be writing the class archive: see jvm_cache)."""
     if "pyspark" not in sys.modules:
         return
     from pyspark import SparkContext
 
     if SparkContext._active_spark_context is not None:
         SparkContext._active_spark_context.stop()
+    jvm = getattr(SparkContext._gateway, "proc", None)
+    if jvm is not None:
+        jvm.stdin.close()  # the gateway JVM exits when its stdin closes
+        jvm.wait(timeout=120)
 
 
 def main() -> int:

@@ -445,11 +445,11 @@ def test_missing_script_fails_the_run(local_aws):
 
 
 def test_missing_javac_is_a_clear_error(tmp_path, monkeypatch):
-    from local.aws.glue_jobs import spark_env
+    from local.aws.glue_jobs import jvm_cache
 
-    monkeypatch.setattr(spark_env.shutil, "which", lambda name: None)
-    with pytest.raises(spark_env.SparkSetupError, match="javac not found.*JDK 17"):
-        spark_env.compiled_file_system(tmp_path)
+    monkeypatch.setattr(jvm_cache.shutil, "which", lambda name: None)
+    with pytest.raises(jvm_cache.SparkSetupError, match="javac not found.*JDK 17"):
+        jvm_cache.file_system_jar(tmp_path)
 
 
 def test_glue_conf_argument_becomes_spark_settings():

@@ -40,11 +40,17 @@ class SparkSetupError(RuntimeError):
     """The machine cannot run Glue jobs locally (for example no JDK)."""
 
 
-def cache_dir() -> Path:
+def cache_dir(fallback: Path) -> Path:
+    """The machine's cache folder, or ``fallback`` where it cannot be written (a container without a home)."""
     if configured := os.environ.get("LOCAL_AWS_CACHE_DIR"):
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "local-aws"
+        folder = Path(configured)
+    else:
+        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "local-aws"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder if os.access(folder, os.W_OK) else fallback
+    except OSError:
+        return fallback
 
 
 def file_system_jar(cache: Path) -> Path:

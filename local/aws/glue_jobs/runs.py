@@ -198,7 +198,7 @@ class JobRunner:
     def _environment(self, workspace: S3Workspace, archive_part: Path) -> dict[str, str] | str:
         """The job process's environment (Spark settings in a properties file), or why it cannot run."""
         arguments = self.run.arguments or {}
-        cache = jvm_cache.cache_dir()
+        cache = jvm_cache.cache_dir(fallback=self.ctx.data_dir / "glue-jobs")
         file_system, conf_dir = jvm_cache.file_system_jar(cache), jvm_cache.empty_conf_dir(cache)
         self.archive = jvm_cache.ClassArchive.for_class_path(cache, spark_env.class_path(file_system, conf_dir))
         run_conf, scratch = self.run_dir / "conf", self.run_dir / "scratch"

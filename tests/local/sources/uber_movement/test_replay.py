@@ -12,6 +12,7 @@ import pytest
 from local.sources.uber_movement import replay as producer
 from local.sources.uber_movement.replay import MAX_ATTEMPTS, Record, ReplayError, batches, records, replay
 from local.sources.uber_movement.travel_times import main as write_travel_times
+from tests.support.kinesis import read_stream
 
 
 def test_batches_stay_within_500_records_and_5_mib():
@@ -72,19 +73,6 @@ def test_backoff_grows_exponentially_to_its_cap():
     ceilings = [max(producer.backoff(a, rng) for _ in range(200)) for a in (2, 3, 4, 8, 12)]
     assert ceilings[0] <= 0.05 < ceilings[1] <= 0.1 < ceilings[2] <= 0.2
     assert 1.5 < ceilings[3] <= 2.0 and 1.5 < ceilings[4] <= 2.0
-
-
-def read_stream(kinesis, name: str) -> list[dict]:
-    found = []
-    for shard in kinesis.list_shards(StreamName=name)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=name, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
-            found += [json.loads(r["Data"]) for r in page["Records"]]
-            iterator = page["NextShardIterator"] if page["Records"] else None
-    return found
 
 
 def test_a_replay_through_the_cli_puts_every_row_once_despite_the_shard_limits(local_aws, tmp_path, capsys):

@@ -38,15 +38,13 @@ import logging
 from datetime import timedelta
 
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
-from airflow.providers.amazon.aws.hooks.glue_crawler import GlueCrawlerHook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
-from airflow.providers.amazon.aws.operators.glue_crawler import GlueCrawlerRunOperator
 from airflow.sdk import DAG, chain, task
 
 from pipelines.athena_results import ResultShapeError, first_row
-from pipelines.crawler_errors import log_crawl_error
+from pipelines.crawls import crawl_tasks
 from pipelines.dag_defaults import DAILY_MACROS, RUN_DAY, default_args
-from pipelines.failure_events import failure_event, record_error
+from pipelines.failure_events import failure_event
 from pipelines.partitions import attempt_id
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
@@ -77,40 +75,7 @@ with DAG(
     user_defined_macros={**DAILY_MACROS, "attempt_id": attempt_id},
     params={"date": day_param("Day to process (YYYY-MM-DD)")},
 ) as dag:
-    # GlueCrawlerSensor fails on a crawler that does not exist yet and on an earlier failed
-    # crawl; all this run needs is that no crawl is in progress before it starts its own.
-    @task.sensor(poke_interval=15, timeout=3600, mode="reschedule")
-    def wait_for_idle_crawler() -> bool:
-        hook = GlueCrawlerHook(aws_conn_id=SETTINGS.aws_conn_id)
-        return not hook.has_crawler(CRAWLER["Name"]) or hook.get_crawler(CRAWLER["Name"])["State"] == "READY"
-
-    @task
-    def configure_crawler() -> str:
-        # Not the provider's create and update operators behind a branch: when runs overlap (a
-        # backfill's), two of them can see no crawler and both create it, and the second fails on
-        # every retry. The provider's hook creates, and updates only a config that differs, so
-        # whichever run comes first, the others find the crawler as this code defines it.
-        hook = GlueCrawlerHook(aws_conn_id=SETTINGS.aws_conn_id)
-        if not hook.has_crawler(CRAWLER["Name"]):
-            try:
-                hook.create_crawler(**CRAWLER)
-                return "created"
-            except hook.glue_client.exceptions.AlreadyExistsException:
-                pass  # another run created it meanwhile
-        return "updated" if hook.update_crawler(**CRAWLER) else "unchanged"
-
-    crawl_raw = GlueCrawlerRunOperator(
-        task_id="crawl_raw",
-        crawler_name=CRAWLER["Name"],
-        aws_conn_id=SETTINGS.aws_conn_id,
-        deferrable=SETTINGS.deferrable,
-        poll_interval=SETTINGS.poll_seconds,
-        wait_for_completion=True,
-        # A crawl started meanwhile by another run is waited for, not failed on.
-        fail_on_already_running=False,
-        on_failure_callback=[log_crawl_error, record_error],
-        on_retry_callback=log_crawl_error,
-    )
+    wait_for_idle_crawler, configure_crawler, crawl_raw = crawl_tasks(CRAWLER)
     creates = [
         athena("create_processed_table", "00_create_processed_table.sql"),
         athena("create_attempts_table", "01_create_attempts_table.sql"),
@@ -149,7 +114,7 @@ with DAG(
         return publish_attempts(published, {table: [day_values(day)] for table in published}, ti, dag_run)
 
     checked = check_day(check_query.output, RUN_DAY)
-    chain(wait_for_idle_crawler(), configure_crawler(), crawl_raw)
+    chain(wait_for_idle_crawler, configure_crawler, crawl_raw)
     crawl_raw >> creates >> add_line_partitions >> inserts
     chain(inserts, attempts)  # pairwise: each INSERT, then the find of its attempt
     chain(attempts, check_query, checked, publish_day(RUN_DAY))

@@ -8,10 +8,14 @@ from pathlib import Path
 from botocore.client import BaseClient
 
 from pipelines.settings import Settings
-from pipelines.web_hits.tables import JOB_SCRIPT_KEY
+from pipelines.uber_movement import tables as uber_movement
+from pipelines.web_hits import tables as web_hits
 
 GLUE_DIR = Path(__file__).resolve().parents[1] / "include" / "glue"
-SCRIPTS = {JOB_SCRIPT_KEY: GLUE_DIR / "web_hits_aggregates.py"}
+SCRIPTS = {
+    web_hits.JOB_SCRIPT_KEY: GLUE_DIR / "web_hits_aggregates.py",
+    uber_movement.JOB_SCRIPT_KEY: GLUE_DIR / "uber_movement_travel_times.py",
+}
 
 
 def upload_glue_scripts(s3: BaseClient, settings: Settings) -> list[str]:

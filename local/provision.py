@@ -21,11 +21,14 @@ from deploy.vehicle_api_lambda import deploy_downloader, put_secret
 from local.aws.credentials import local_client
 from local.sources import traffic as feed
 from pipelines.settings import Settings, load
+from pipelines.uber_movement.tables import RAW_PREFIX as UBER_RAW_PREFIX
 
 # The sample vehicle API's default OAuth client (local.sources.vehicle_api).
 LOCAL_API_CLIENT = ("local-client", "local-secret")
 SAMPLE_TRAFFIC_SEED = 1
 SAMPLE_TRAFFIC_DETECTORS = 12
+# Firehose's buffer for the Uber Movement stream: AWS allows 0-900 s; a local stack wants rows soon.
+FIREHOSE_BUFFER_SECONDS = 5
 
 
 def _ignore(error_codes: tuple[str, ...], call: Callable[..., object], **kwargs: object) -> None:
@@ -55,12 +58,65 @@ def subscribe_failure_queue(events: BaseClient, sqs: BaseClient, settings: Setti
     return f"rule {rule} on {settings.event_bus} -> sqs {settings.failure_queue}"
 
 
+def arrival_stream(client: Callable[[str], BaseClient], settings: Settings, buffer_seconds: int) -> list[str]:
+    """Uber Movement's arrival path: Kinesis stream -> Firehose -> raw bucket, whose ObjectCreated
+    events under uber_movement/ go to the SQS queue the uber_movement DAG's asset watcher reads."""
+    kinesis, firehose, sqs, s3 = client("kinesis"), client("firehose"), client("sqs"), client("s3")
+    _ignore(("ResourceInUseException",), kinesis.create_stream, StreamName=settings.uber_movement_stream, ShardCount=2)
+    kinesis.get_waiter("stream_exists").wait(StreamName=settings.uber_movement_stream)
+    stream_arn = kinesis.describe_stream_summary(StreamName=settings.uber_movement_stream)["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+    account = stream_arn.split(":")[4]
+    _ignore(
+        ("ResourceInUseException",),
+        firehose.create_delivery_stream,
+        DeliveryStreamName=settings.uber_movement_delivery_stream,
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration={
+            "KinesisStreamARN": stream_arn,
+            "RoleARN": f"arn:aws:iam::{account}:role/pipelines-{settings.env}-firehose",
+        },
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": f"arn:aws:iam::{account}:role/pipelines-{settings.env}-firehose",
+            "BucketARN": f"arn:aws:s3:::{settings.raw_bucket}",
+            "Prefix": UBER_RAW_PREFIX,
+            "ErrorOutputPrefix": "uber_movement_firehose_errors/",
+            "BufferingHints": {"IntervalInSeconds": buffer_seconds, "SizeInMBs": 5},
+            "CompressionFormat": "UNCOMPRESSED",
+        },
+    )
+    queue_name = settings.uber_movement_queue_url.rsplit("/", 1)[1]
+    queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=settings.raw_bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "Id": "uber-movement-arrivals",
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": UBER_RAW_PREFIX}]}},
+                }
+            ]
+        },
+    )
+    return [
+        f"kinesis stream {settings.uber_movement_stream} (2 shards)",
+        f"firehose {settings.uber_movement_delivery_stream} -> s3://{settings.raw_bucket}/{UBER_RAW_PREFIX} "
+        f"(buffer {buffer_seconds} s)",
+        f"s3://{settings.raw_bucket}/{UBER_RAW_PREFIX} ObjectCreated -> sqs {queue_name}",
+    ]
+
+
 def provision(
     endpoint_url: str,
     settings: Settings,
     secrets: dict[str, dict] | None = None,
     vehicle_api_url: str | None = None,
     traffic_days: int = 0,
+    firehose_buffer_seconds: int = FIREHOSE_BUFFER_SECONDS,
 ) -> list[str]:
     """Create buckets, Glue databases, the Athena workgroup, secrets and the event bus.
 
@@ -110,6 +166,7 @@ def provision(
     done.append(f"event bus {settings.event_bus}")
     done.append(subscribe_failure_queue(events, client("sqs"), settings))
     done.extend(upload_glue_scripts(s3, settings))
+    done.extend(arrival_stream(client, settings, firehose_buffer_seconds))
 
     sm = client("secretsmanager")
     for name, value in (secrets or {}).items():

@@ -17,3 +17,12 @@ def first_row(results: dict[str, Any]) -> dict[str, int]:
     header = [cell["VarCharValue"] for cell in rows[0]["Data"]]
     values = [int(cell.get("VarCharValue", 0)) for cell in rows[1]["Data"]]
     return dict(zip(header, values, strict=True))
+
+
+def all_rows(results: dict[str, Any]) -> list[dict[str, str | None]]:
+    """Athena's GetQueryResults (header row first, one page) -> its data rows as ``{column: text}``."""
+    rows = results["ResultSet"]["Rows"]
+    if not rows:
+        return []
+    header = [cell["VarCharValue"] for cell in rows[0]["Data"]]
+    return [dict(zip(header, (cell.get("VarCharValue") for cell in row["Data"]), strict=True)) for row in rows[1:]]

@@ -19,7 +19,8 @@ class Setting:
     doc: str
 
 
-# name -> (environment variable, default, what it is). ``{env}`` expands to PIPELINES_ENV.
+# name -> (environment variable, default, what it is). ``{env}`` and ``{region}`` expand to
+# PIPELINES_ENV and PIPELINES_AWS_REGION.
 SPEC: dict[str, Setting] = {
     "env": Setting("PIPELINES_ENV", "local", "Deployment name, part of every default resource name."),
     "region": Setting("PIPELINES_AWS_REGION", "us-east-1", "AWS region of all resources."),
@@ -69,6 +70,21 @@ SPEC: dict[str, Setting] = {
         "arn:aws:iam::123456789012:role/pipelines-{env}-glue",
         "IAM role of Glue crawlers and jobs.",
     ),
+    "uber_movement_stream": Setting(
+        "PIPELINES_UBER_MOVEMENT_STREAM",
+        "pipelines-{env}-uber-movement",
+        "Kinesis data stream the Uber Movement rows are put on (replay producer, ingest endpoint).",
+    ),
+    "uber_movement_delivery_stream": Setting(
+        "PIPELINES_UBER_MOVEMENT_DELIVERY_STREAM",
+        "pipelines-{env}-uber-movement-to-s3",
+        "Firehose delivery stream landing that stream in s3://<raw bucket>/uber_movement/YYYY/MM/DD/HH/.",
+    ),
+    "uber_movement_queue_url": Setting(
+        "PIPELINES_UBER_MOVEMENT_QUEUE_URL",
+        "https://sqs.{region}.amazonaws.com/123456789012/pipelines-{env}-uber-movement-arrivals",
+        "SQS queue receiving the raw bucket's ObjectCreated events under uber_movement/ (the DAG's asset watcher).",
+    ),
     "writer_lock_lease_minutes": Setting(
         "PIPELINES_WRITER_LOCK_LEASE_MINUTES",
         "360",
@@ -114,6 +130,9 @@ class Settings:
     event_bus: str
     failure_queue: str
     glue_role: str
+    uber_movement_stream: str
+    uber_movement_delivery_stream: str
+    uber_movement_queue_url: str
     writer_lock_lease_minutes: int
     vehicle_api_secret: str
     vehicle_api_lambda: str
@@ -130,7 +149,10 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from ``environ`` (default: the process environment)."""
     environ = os.environ if environ is None else environ
     env = environ.get(SPEC["env"].env_var, SPEC["env"].default)
-    values = {name: environ.get(spec.env_var, spec.default.format(env=env)) for name, spec in SPEC.items()}
+    region = environ.get(SPEC["region"].env_var, SPEC["region"].default)
+    values = {
+        name: environ.get(spec.env_var, spec.default.format(env=env, region=region)) for name, spec in SPEC.items()
+    }
     values["env"] = env
     return Settings(**{f.name: _typed(f.name, f.type, values[f.name]) for f in fields(Settings)})
 

@@ -1,0 +1,225 @@
+"""Glue 5 Spark job: replayed Uber Movement rows of some arrival hours as typed Parquet (seed 004,
+spec section 4).
+
+Arguments: ``--hours YYYY-MM-DD-HH,...`` (arrival hours, UTC), ``--raw_bucket``, ``--lake_bucket``,
+``--database`` (the lake Glue database), ``--attempt`` (this try's attempt name, pipelines.partitions).
+
+Firehose lands the stream's JSON lines in ``s3://<raw>/uber_movement/YYYY/MM/DD/HH/`` by arrival
+hour. Each line is typed into the spec's snake_case columns; ``Date Range``
+(``1/1/2020 - 1/31/2020, Every day, Daily Average``) gives ``range_start`` and ``range_end``. A line
+that cannot be typed (not a JSON object, no replay_id, an id that is no integer, a travel time that
+is no finite number, a date range in another form or ending before it starts) is rejected: counted by
+reason and written with its file to ``s3://<raw>/uber_movement_quarantine/arrival_hour=H/``,
+replaced when H is typed again.
+
+Kinesis and Firehose deliver at least once and a replay may be run twice, so a ``replay_id`` is
+kept once: the first arrival (hour, then file) among the hours typed, and not at all if another
+published hour already holds it. Each hour's rows go to this attempt's own location in
+``travel_times_attempts`` and are registered there; the DAG checks the attempt and then switches
+the hours' published partitions to it. An hour left with no row writes no partition. The figures
+and the raw files read (key -> ETag, per hour) go to the job's output and to
+``s3://<lake>/uber_movement/_reports/<attempt>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import boto3
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+RAW_PREFIX = "uber_movement/"
+QUARANTINE_PREFIX = "uber_movement_quarantine/"
+LAKE_PREFIX = "uber_movement/"
+TABLE = "travel_times"
+CORRUPT = "_corrupt_record"
+SOURCE_COLUMNS = {  # CSV column -> (lake column, type)
+    "Origin Movement ID": ("origin_movement_id", "int"),
+    "Origin Display Name": ("origin_display_name", "string"),
+    "Destination Movement ID": ("destination_movement_id", "int"),
+    "Destination Display Name": ("destination_display_name", "string"),
+    "Date Range": ("date_range", "string"),
+    "Mean Travel Time (Seconds)": ("mean_travel_time_seconds", "double"),
+    "Range - Lower Bound Travel Time (Seconds)": ("lower_bound_travel_time_seconds", "double"),
+    "Range - Upper Bound Travel Time (Seconds)": ("upper_bound_travel_time_seconds", "double"),
+}
+LAKE_COLUMNS = [
+    "origin_movement_id", "origin_display_name", "destination_movement_id", "destination_display_name",
+    "date_range", "range_start", "range_end", "mean_travel_time_seconds", "lower_bound_travel_time_seconds",
+    "upper_bound_travel_time_seconds", "replay_id",
+]  # fmt: skip
+# Numbers may arrive as JSON numbers (the ingest endpoint) or strings (the CSV): read both as text.
+RAW_SCHEMA = T.StructType(
+    [T.StructField(name, T.StringType()) for name in [*SOURCE_COLUMNS, "replay_id"]]
+    + [T.StructField(CORRUPT, T.StringType())]
+)
+DATE_RANGE = r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*(,.*)?$"
+INTEGER = r"^\s*-?\d{1,9}\s*$"
+
+
+def hour_prefix(hour: str) -> str:
+    return f"{hour[0:4]}/{hour[5:7]}/{hour[8:10]}/{hour[11:13]}/"
+
+
+def list_files(s3: Any, bucket: str, prefix: str) -> dict[str, str]:
+    """key -> ETag of every object under ``prefix``."""
+    files = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        files.update({o["Key"]: o["ETag"].strip('"') for o in page.get("Contents", []) if not o["Key"].endswith("/")})
+    return files
+
+
+def typed(lines: DataFrame) -> DataFrame:
+    """Each line parsed and typed, with why it is rejected (NULL: it is a row of the lake)."""
+    parsed = lines.select(
+        "value",
+        "file",
+        "arrival_hour",
+        F.from_json("value", RAW_SCHEMA, {"columnNameOfCorruptRecord": CORRUPT}).alias("r"),
+    ).select("value", "file", "arrival_hour", "r.*")
+    columns = {}
+    for source, (name, kind) in SOURCE_COLUMNS.items():
+        text = F.col(f"`{source}`")
+        if kind == "int":
+            columns[name] = F.when(text.rlike(INTEGER), F.trim(text).cast("int"))
+        elif kind == "double":
+            number = F.trim(text).cast("double")
+            columns[name] = F.when(~F.isnan(number) & (F.abs(number) < float("inf")), number)
+        else:
+            columns[name] = text
+    dates = [F.regexp_extract(F.col("`Date Range`"), DATE_RANGE, group).cast("int") for group in range(1, 7)]
+    matches = F.col("`Date Range`").rlike(DATE_RANGE)
+    columns["range_start"] = F.when(matches, F.make_date(dates[2], dates[0], dates[1]))
+    columns["range_end"] = F.when(matches, F.make_date(dates[5], dates[3], dates[4]))
+    columns["replay_id"] = F.col("replay_id")
+    out = parsed.select("value", "file", "arrival_hour", CORRUPT, *[c.alias(n) for n, c in columns.items()])
+    reason = F.when(F.trim("value") == "", F.lit("empty line")).when(
+        F.col(CORRUPT).isNotNull(), F.lit("not a JSON object")
+    )
+    reason = reason.when(F.col("replay_id").isNull() | (F.trim("replay_id") == ""), F.lit("missing replay_id"))
+    for source, (name, kind) in SOURCE_COLUMNS.items():
+        if kind == "int":
+            reason = reason.when(F.col(name).isNull(), F.lit(f"{source} is not an integer"))
+        elif kind == "double":
+            reason = reason.when(F.col(name).isNull(), F.lit(f"{source} is not a finite number"))
+        else:
+            reason = reason.when(F.col(name).isNull(), F.lit(f"{source} is missing"))
+    reason = reason.when(
+        F.col("range_start").isNull() | F.col("range_end").isNull(),
+        F.lit("Date Range is not 'M/D/YYYY - M/D/YYYY, ...'"),
+    ).when(F.col("range_end") < F.col("range_start"), F.lit("Date Range ends before it starts"))
+    return out.withColumn("reason", reason)
+
+
+def main() -> None:
+    args = getResolvedOptions(sys.argv, ["JOB_NAME", "hours", "raw_bucket", "lake_bucket", "database", "attempt"])
+    hours = sorted(filter(None, args["hours"].split(",")))
+    glue_context = GlueContext(SparkContext.getOrCreate())
+    spark = glue_context.spark_session
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    job = Job(glue_context)
+    job.init(args["JOB_NAME"], args)
+    s3, glue = boto3.client("s3"), boto3.client("glue")
+    raw, lake, database, attempt = args["raw_bucket"], args["lake_bucket"], args["database"], args["attempt"]
+
+    files = {hour: list_files(s3, raw, RAW_PREFIX + hour_prefix(hour)) for hour in hours}
+    report: dict[str, Any] = {"attempt": attempt, "hours": {}, "files": files}
+    frames = [
+        spark.read.text([f"s3://{raw}/{key}" for key in sorted(keys)])
+        .withColumn("file", F.input_file_name())
+        .withColumn("arrival_hour", F.lit(hour))
+        for hour, keys in files.items()
+        if keys
+    ]
+    for hour in hours:
+        delete_prefix(s3, raw, f"{QUARANTINE_PREFIX}arrival_hour={hour}/")
+    if frames:
+        lines = typed(_union(frames)).cache()
+        good = lines.filter(F.col("reason").isNull())
+        first = Window.partitionBy("replay_id").orderBy("arrival_hour", "file", "value")
+        unique = good.withColumn("nth", F.row_number().over(first)).filter(F.col("nth") == 1).drop("nth")
+        published = published_replay_ids(spark, glue, database, hours)
+        if published is not None:
+            unique = unique.join(published, "replay_id", "left_anti")
+        unique = unique.cache()
+        for hour in hours:
+            report["hours"][hour] = {"files": len(files[hour]), "lines": 0, "rejected": 0, "rejected_by_reason": {}}
+        for row in lines.groupBy("arrival_hour", "reason").count().collect():
+            figures = report["hours"][row["arrival_hour"]]
+            figures["lines"] += row["count"]
+            if row["reason"] is not None:
+                figures["rejected"] += row["count"]
+                figures["rejected_by_reason"][row["reason"]] = row["count"]
+        written = {row["arrival_hour"]: row["count"] for row in unique.groupBy("arrival_hour").count().collect()}
+        for hour, figures in report["hours"].items():
+            figures["rows"] = written.get(hour, 0)
+            figures["duplicates_dropped"] = figures["lines"] - figures["rejected"] - figures["rows"]
+            if figures["rejected"]:
+                rejected = lines.filter((F.col("arrival_hour") == hour) & F.col("reason").isNotNull())
+                rejected.select(F.col("value").alias("line"), "reason", "file").coalesce(1).write.mode(
+                    "overwrite"
+                ).json(f"s3://{raw}/{QUARANTINE_PREFIX}arrival_hour={hour}/")
+            if figures["rows"]:
+                rows = unique.filter(F.col("arrival_hour") == hour).select(*LAKE_COLUMNS)
+                write_attempt(glue, lake, database, rows, hour, attempt)
+    else:
+        report["hours"] = {hour: {"files": 0, "lines": 0, "rejected": 0, "rejected_by_reason": {}, "rows": 0,
+                                  "duplicates_dropped": 0} for hour in hours}  # fmt: skip
+    print("uber movement report: " + json.dumps({k: v for k, v in report.items() if k != "files"}, sort_keys=True))
+    s3.put_object(Bucket=lake, Key=f"{LAKE_PREFIX}_reports/{attempt}.json", Body=json.dumps(report).encode())
+    job.commit()
+
+
+def _union(frames: list[DataFrame]) -> DataFrame:
+    union = frames[0]
+    for frame in frames[1:]:
+        union = union.unionByName(frame)
+    return union
+
+
+def published_replay_ids(spark: Any, glue: Any, database: str, hours: list[str]) -> DataFrame | None:
+    """The replay_ids of the published hours other than ``hours`` (None when there are none)."""
+    locations = []
+    for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=TABLE):
+        locations += [
+            p["StorageDescriptor"]["Location"] for p in page["Partitions"] if p["Values"][0] not in set(hours)
+        ]
+    if not locations:
+        return None
+    return spark.read.parquet(*locations).select("replay_id").distinct()
+
+
+def write_attempt(glue: Any, lake: str, database: str, rows: DataFrame, hour: str, attempt: str) -> None:
+    """Write one hour into the attempts table at this attempt's location and register it."""
+    location = f"s3://{lake}/{LAKE_PREFIX}{TABLE}_attempts/arrival_hour={hour}/attempt={attempt}/"
+    rows.coalesce(1).write.mode("overwrite").option("compression", "snappy").parquet(location)
+    attempts = f"{TABLE}_attempts"
+    descriptor = dict(glue.get_table(DatabaseName=database, Name=attempts)["Table"]["StorageDescriptor"])
+    descriptor["Location"] = location
+    partition = {"Values": [hour, attempt], "StorageDescriptor": descriptor}
+    try:
+        glue.create_partition(DatabaseName=database, TableName=attempts, PartitionInput=partition)
+    except glue.exceptions.AlreadyExistsException:  # this try ran the job before (an Airflow retry of the same try)
+        glue.update_partition(
+            DatabaseName=database, TableName=attempts, PartitionValueList=[hour, attempt], PartitionInput=partition
+        )
+
+
+def delete_prefix(s3: Any, bucket: str, prefix: str) -> None:
+    keys = list(list_files(s3, bucket, prefix))
+    for start in range(0, len(keys), 1000):
+        s3.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": key} for key in keys[start : start + 1000]], "Quiet": True}
+        )
+
+
+if __name__ == "__main__":
+    main()

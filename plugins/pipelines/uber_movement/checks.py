@@ -1,0 +1,37 @@
+"""The check of a run's arrival hours (its attempt at travel_times) against the Glue job's report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ArrivalCheckError(Exception):
+    """An hour does not hold the rows the job wrote, or a replay_id is there twice."""
+
+
+def verify_hours(figures: list[dict[str, Any]], report: dict[str, Any], hours: list[str], found: str) -> dict:
+    """``figures``: the check query's rows (one per hour the attempt holds); ``report``: the job's
+    last run's; ``found``: the attempt the find task found. Returns what the run publishes; raises
+    naming every problem."""
+    problems = []
+    if sorted(report["hours"]) != sorted(hours):
+        problems.append(f"the job typed hours {sorted(report['hours'])}, the run asked for {sorted(hours)}")
+    written = any(h["rows"] for h in report["hours"].values())
+    if (written and found != report["attempt"]) or (not written and not found.endswith("-0")):
+        problems.append(f"the attempt found ({found}) is not the job's last run's ({report['attempt']})")
+    by_hour = {row["arrival_hour"]: row for row in figures}
+    for hour in sorted(set(by_hour) - set(hours)):
+        problems.append(f"the attempt holds hour {hour}, which the run did not type")
+    for hour in hours:
+        row = by_hour.get(hour, {"row_count": 0, "distinct_replay_ids": 0, "published_elsewhere": 0})
+        rows, distinct, elsewhere = (int(row[k]) for k in ("row_count", "distinct_replay_ids", "published_elsewhere"))
+        expected = report["hours"].get(hour, {}).get("rows", 0)
+        if rows != expected:
+            problems.append(f"{hour} holds {rows} rows, the job wrote {expected}")
+        if distinct != rows:
+            problems.append(f"{hour} holds {rows - distinct} replay_ids more than once")
+        if elsewhere:
+            problems.append(f"{hour} holds {elsewhere} replay_ids already published in another hour")
+    if problems:
+        raise ArrivalCheckError("; ".join(problems))
+    return {"attempt": report["attempt"], "hours": report["hours"]}

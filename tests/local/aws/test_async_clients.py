@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from urllib.parse import unquote_plus
 
 from airflow.providers.amazon.aws.triggers.athena import AthenaTrigger
 from airflow.providers.amazon.aws.triggers.glue_crawler import GlueCrawlerCompleteTrigger
@@ -79,3 +80,40 @@ def test_s3_key_trigger_fires_once_the_key_lands(eu, bucket):
         return (await asyncio.wait_for(waiting, timeout=30)).payload
 
     assert asyncio.run(land_later())["status"] == "success"
+
+
+def test_sqs_trigger_of_an_asset_watcher_hands_back_a_buckets_object_created_event(eu, bucket):
+    """The uber_movement DAG's watcher: S3 notifies SQS, the provider's SqsSensorTrigger reads
+    and deletes the message (as the triggerer runs it for an AssetWatcher)."""
+    from airflow.providers.amazon.aws.triggers.sqs import SqsSensorTrigger
+
+    sqs, s3 = eu.client("sqs"), eu.client("s3")
+    url = sqs.create_queue(QueueName=f"arrivals-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "arrivals/"}]}},
+                }
+            ]
+        },
+    )
+    s3.put_object(Bucket=bucket, Key="elsewhere/x.json", Body=b"{}\n")  # not under the prefix: no message
+    s3.put_object(Bucket=bucket, Key="arrivals/2026/03/02/01/part-1", Body=b'{"a": 1}\n')
+
+    trigger = SqsSensorTrigger(
+        sqs_queue=url, max_messages=10, num_batches=1, wait_time_seconds=1, waiter_delay=1, **AWS
+    )
+    event = first_event(trigger)
+    assert event["status"] == "success"
+    bodies = [json.loads(message["Body"]) for message in event["message_batch"]]
+    assert bodies[0]["Event"] == "s3:TestEvent"  # what S3 sends when the configuration is set, as on AWS
+    [record] = [r for body in bodies[1:] for r in body["Records"]]
+    assert record["eventName"] == "ObjectCreated:Put"
+    assert unquote_plus(record["s3"]["object"]["key"]) == "arrivals/2026/03/02/01/part-1"  # keys come URL-encoded
+    assert record["awsRegion"] == REGION
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages") is None  # deleted on reception

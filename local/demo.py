@@ -22,10 +22,13 @@ from local import athena_queries
 from local.airflow_env import DEFAULT_HOME
 from local.sources import traffic as feed
 from local.sources import web_hits
+from local.sources.uber_movement import replay, travel_times
 from local.stack import DevStack, free_port, wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.timetables import PreviousDayTimetable, PreviousHourTimetable
 from pipelines.traffic.tables import PROCESSED_TABLE
+from pipelines.uber_movement.tables import RAW_PREFIX as UBER_RAW_PREFIX
+from pipelines.uber_movement.tables import raw_hour
 from pipelines.web_hits.tables import AGGREGATES
 
 DEMO_HOME = DEFAULT_HOME / "demo"
@@ -153,11 +156,58 @@ def report_web_hits(stack: DevStack) -> list[str]:
     return lines
 
 
+UBER_ROWS = 500
+
+
+def landed_uber_hours(stack: DevStack) -> list[str]:
+    pages = (
+        stack.client("s3").get_paginator("list_objects_v2").paginate(Bucket=SETTINGS.raw_bucket, Prefix=UBER_RAW_PREFIX)
+    )
+    return sorted({hour for page in pages for o in page.get("Contents", []) if (hour := raw_hour(o["Key"]))})
+
+
+def start_uber_movement(stack: DevStack) -> None:
+    path = DEMO_HOME / "travel_times.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        travel_times.write_csv(out, UBER_ROWS, seed=1)
+    outcome = replay.replay(stack.client("kinesis"), SETTINGS.uber_movement_stream, replay.records(path))
+    print(f"   replayed {outcome.rows} rows of {path.name} onto {SETTINGS.uber_movement_stream} "
+          f"({outcome.requests} PutRecords, {outcome.refused} entries put again)")  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not landed_uber_hours(stack):  # Firehose's buffer: a few seconds on the local stack
+        if time.monotonic() > deadline:
+            raise TimeoutError("Firehose landed nothing in 60 s")
+        time.sleep(1)
+    print(
+        f"   Firehose landed them in s3://{SETTINGS.raw_bucket}/{UBER_RAW_PREFIX} (arrival hours {landed_uber_hours(stack)})"
+    )
+    stack.airflow("dags", "unpause", "uber_movement")  # the watcher now reads the queue's ObjectCreated events
+
+
+def report_uber_movement(stack: DevStack) -> list[str]:
+    hours = ", ".join(f"'{h}'" for h in landed_uber_hours(stack))
+    count = athena(
+        stack, f"SELECT count(*), count(DISTINCT replay_id) FROM travel_times WHERE arrival_hour IN ({hours})"
+    )
+    sample = athena(
+        stack,
+        "SELECT origin_movement_id, destination_movement_id, range_start, range_end, mean_travel_time_seconds, "
+        f"replay_id FROM travel_times WHERE arrival_hour IN ({hours}) ORDER BY mean_travel_time_seconds DESC LIMIT 5",
+    )
+    return [
+        f"  {count[1][0]} rows ({count[1][1]} replay_ids) of {UBER_ROWS} replayed in {SETTINGS.lake_database}.travel_times;"
+        f" the rest could not be typed (s3://{SETTINGS.raw_bucket}/uber_movement_quarantine/)",
+        "  the five longest mean travel times:",
+        *table(sample),
+    ]
+
+
 RUNS = [
     DemoRun("health check", start_healthcheck, ("healthcheck",), report_healthcheck),
     DemoRun("vehicle API", start_vehicle_api, ("vehicle_api_download", "vehicle_api_processing"), report_vehicle_api),
     DemoRun("traffic batch", start_traffic, ("traffic_batch",), report_traffic),
     DemoRun("web hits", start_web_hits, ("web_hits_hourly",), report_web_hits),
+    DemoRun("Uber Movement", start_uber_movement, ("uber_movement",), report_uber_movement),
 ]
 
 

@@ -88,9 +88,11 @@ class DevStack:
         vehicle_api_args: tuple[str, ...] = (),
         settings_env: dict[str, str] | None = None,
         traffic_days: int = 0,
+        ingest_port: int | None = None,
     ) -> None:
         """``settings_env``: PIPELINES_* variables for this stack only (e.g. another region);
-        ``traffic_days``: days of generated traffic the provisioning writes (``make run``: 2)."""
+        ``traffic_days``: days of generated traffic the provisioning writes (``make run``: 2);
+        ``ingest_port``: the Uber Movement ingest endpoint's (default: a free one)."""
         self.traffic_days = traffic_days
         self.home = home
         environ = {**os.environ, **(settings_env or {})}
@@ -101,6 +103,7 @@ class DevStack:
         self.vehicle_api_url = f"http://127.0.0.1:{vehicle_api_port}"
         self._vehicle_api_argv = ["--port", str(vehicle_api_port), *vehicle_api_args]
         self.ui_url = f"http://127.0.0.1:{api_port}"
+        self.ingest_url = f"http://127.0.0.1:{ingest_port or free_port()}"
         self.env = {**environ, **airflow_env(home, self.aws_endpoint, api_port, self.settings)}
         self.logs = home / "logs"
         self.procs: dict[str, subprocess.Popen] = {}
@@ -153,6 +156,15 @@ class DevStack:
                 vehicle_api_url=self.vehicle_api_url,
                 traffic_days=self.traffic_days,
             )
+            self._spawn(
+                "uber-movement-ingest",
+                [
+                    sys.executable, "-m", "local.sources.uber_movement.ingest",
+                    "--stream", self.settings.uber_movement_stream, "--endpoint-url", self.aws_endpoint,
+                    "--region", self.settings.region, "--port", self.ingest_url.rsplit(":", 1)[1],
+                ],
+            )  # fmt: skip
+            wait_for(lambda: port_open(self.ingest_url), "Uber Movement ingest endpoint", 30, self.procs)
             self.airflow("db", "migrate")
             self.airflow(
                 "pools", "set", self.settings.vehicle_api_pool, "8", "Concurrent requests against the vehicle API"
@@ -183,9 +195,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--aws-port", type=int, default=int(os.environ.get("LOCAL_AWS_PORT", 4566)))
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("AIRFLOW_PORT", 8080)))
     parser.add_argument("--vehicle-api-port", type=int, default=int(os.environ.get("VEHICLE_API_PORT", 8400)))
+    parser.add_argument("--ingest-port", type=int, default=int(os.environ.get("INGEST_PORT", 8500)))
     args = parser.parse_args(argv)
 
-    stack = DevStack(args.home, args.aws_port, args.api_port, args.vehicle_api_port, traffic_days=2)
+    stack = DevStack(
+        args.home, args.aws_port, args.api_port, args.vehicle_api_port, traffic_days=2, ingest_port=args.ingest_port
+    )
     print(f"starting local AWS on {stack.aws_endpoint} and Airflow on {stack.ui_url} (logs in {stack.logs}) ...")
     stack.start()
     user, password = LOCAL_USER
@@ -193,6 +208,7 @@ def main(argv: list[str] | None = None) -> None:
         f"\nAirflow UI:  {stack.ui_url}   (log in as {user} / {password})\n"
         f"Local AWS:   {stack.aws_endpoint}\n"
         f"Vehicle API: {stack.vehicle_api_url} (sample upstream)\n"
+        f"Ingest:      POST {stack.ingest_url}/rows (Uber Movement rows -> {stack.settings.uber_movement_stream})\n"
         f'CLI:         eval "$(make -s env)" then e.g. airflow dags trigger healthcheck\n'
         "Press Ctrl-C to stop.",
         flush=True,

@@ -5,10 +5,9 @@ independent typing of the CSV, and replayed again without a duplicate."""
 
 from __future__ import annotations
 
-import csv
 import json
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 import duckdb
 import pendulum
@@ -22,13 +21,9 @@ from pipelines.settings import SETTINGS
 from pipelines.uber_movement.tables import QUARANTINE_PREFIX, processed_key
 from tests.support.athena import athena_rows
 from tests.support.dag_runner import returned_value
+from tests.support.uber_movement_reference import COLUMNS, typed_independently
 
 HOUR_A, HOUR_B = "2026-11-30-10", "2026-11-30-11"
-COLUMNS = (
-    "Origin Movement ID", "Origin Display Name", "Destination Movement ID", "Destination Display Name",
-    "Date Range", "Mean Travel Time (Seconds)", "Range - Lower Bound Travel Time (Seconds)",
-    "Range - Upper Bound Travel Time (Seconds)",
-)  # fmt: skip
 
 
 def row(replay_id: str | None, origin: object = "12", date_range: str = "1/1/2020 - 1/31/2020, Every day, Daily Average",
@@ -180,35 +175,6 @@ def test_typing_an_hour_again_replaces_it_exactly(local_aws, dagbag, hand_built)
     run(dagbag, hours=[HOUR_B])
     assert lake(local_aws, [HOUR_A, HOUR_B]) == before  # csv:2 stays in A, where it was published
     assert len(quarantined(local_aws, HOUR_A)) == 6
-
-
-def typed_independently(path) -> tuple[dict[str, dict], int]:
-    """The CSV typed here, by hand: the lake's rows by replay_id, and how many rows are untypable."""
-    good, bad = {}, 0
-    with open(path, newline="") as lines:
-        for number, source in enumerate(csv.DictReader(lines), start=1):
-            try:
-                first, _, last = source["Date Range"].split(",")[0].partition(" - ")
-                start, end = (datetime.strptime(d.strip(), "%m/%d/%Y").date() for d in (first, last))
-                numbers = [float(source[c]) for c in COLUMNS[5:]]
-            except ValueError:
-                bad += 1
-                continue
-            replay_id = f"{path.name}:{number}"
-            good[replay_id] = {
-                "origin_movement_id": int(source[COLUMNS[0]]),
-                "origin_display_name": source[COLUMNS[1]],
-                "destination_movement_id": int(source[COLUMNS[2]]),
-                "destination_display_name": source[COLUMNS[3]],
-                "date_range": source[COLUMNS[4]],
-                "range_start": start.isoformat(),
-                "range_end": end.isoformat(),
-                "mean_travel_time_seconds": numbers[0],
-                "lower_bound_travel_time_seconds": numbers[1],
-                "upper_bound_travel_time_seconds": numbers[2],
-                "replay_id": replay_id,
-            }
-    return good, bad
 
 
 def raw_keys(aws) -> list[str]:

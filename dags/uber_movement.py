@@ -211,6 +211,6 @@ with DAG(
         dag,
         source="pipelines.uber_movement",
         detail_type="Uber Movement processing failed",
-        target={"target_hours": "{{ ti.xcom_pull(task_ids='find_pending_hours') | join(',') }}"},
+        target={"target_hours": "{{ (ti.xcom_pull(task_ids='find_pending_hours') or []) | join(',') }}"},
         error_lookup=glue_job_error,
     )

@@ -18,9 +18,10 @@ from local.aws.firehose import adapter as firehose
 from local.sources.uber_movement import replay as producer
 from local.sources.uber_movement.travel_times import write_csv
 from pipelines.settings import SETTINGS
-from pipelines.uber_movement.tables import QUARANTINE_PREFIX, processed_key
+from pipelines.uber_movement.tables import JOB_SCRIPT_KEY, QUARANTINE_PREFIX, processed_key
 from tests.support.athena import athena_rows
 from tests.support.dag_runner import returned_value
+from tests.support.failure_events import drain_failure_events, events_of
 from tests.support.uber_movement_reference import COLUMNS, typed_independently
 
 HOUR_A, HOUR_B = "2026-11-30-10", "2026-11-30-11"
@@ -229,3 +230,26 @@ def test_a_replayed_csv_lands_typed_and_a_second_replay_adds_no_duplicate(local_
     ours = [r["replay_id"] for r in everything if r["replay_id"].startswith(path.name)]
     assert sorted(ours) == sorted(expected)  # each once
     assert date.fromisoformat(everything[0]["range_start"]).day == 1
+
+
+def test_a_failed_job_fails_the_run_publishes_one_event_and_leaves_the_hour_pending(local_aws, dagbag, hand_built):
+    hour = "2026-11-30-13"
+    land(local_aws, hour, "d-1", [row("fail:1")])
+    s3 = local_aws.client("s3")
+    script = s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB_SCRIPT_KEY)["Body"].read()
+    s3.put_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB_SCRIPT_KEY, Body=b'raise RuntimeError("no space left")\n')
+    drain_failure_events(local_aws)
+    try:
+        result = dagbag.get_dag("uber_movement").test(logical_date=pendulum.now("UTC"), run_conf={"hours": [hour]})
+    finally:
+        s3.put_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB_SCRIPT_KEY, Body=script)
+    assert result.state == DagRunState.FAILED
+    states = {ti.task_id: ti.state for ti in result.get_task_instances()}
+    assert (states["type_hours"], states["publish_hours"]) == ("failed", "upstream_failed")
+    [event] = events_of(drain_failure_events(local_aws), result.run_id)
+    assert (event["source"], event["detail-type"]) == ("pipelines.uber_movement", "Uber Movement processing failed")
+    assert event["detail"]["target_hours"] == hour and event["detail"]["failed_tasks"] == ["type_hours"]
+    assert "RuntimeError: no space left" in event["detail"]["error"]
+    assert lake(local_aws, [hour]) == []
+    with pytest.raises(s3.exceptions.NoSuchKey):  # not marked: the next run types it
+        s3.get_object(Bucket=SETTINGS.lake_bucket, Key=processed_key(hour))

@@ -16,6 +16,7 @@ import pytest
 from pipelines import vehicle_api
 from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import sql_params as traffic_sql_params
+from pipelines.uber_movement.tables import sql_params as uber_movement_sql_params
 from pipelines.vehicle_api.tables import sql_params as vehicle_sql_params
 from pipelines.web_hits.tables import sql_params as web_hits_sql_params
 
@@ -25,6 +26,7 @@ PARAMS = {
     "traffic": traffic_sql_params(SETTINGS),
     "vehicle_api": vehicle_sql_params(SETTINGS),
     "web_hits": web_hits_sql_params(SETTINGS),
+    "uber_movement": uber_movement_sql_params(SETTINGS),
 }
 
 

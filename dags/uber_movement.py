@@ -33,11 +33,9 @@ Movement processing failed`, detail `{dag_id, run_id, target_hours, failed_tasks
 
 from __future__ import annotations
 
-import json
 import logging
 
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
-from airflow.providers.amazon.aws.hooks.glue import GlueJobHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
@@ -48,7 +46,8 @@ from pipelines.athena_results import all_rows
 from pipelines.crawls import crawl_tasks
 from pipelines.dag_defaults import default_args
 from pipelines.failure_events import failure_event
-from pipelines.partitions import attempt_id, run_key, try_number
+from pipelines.glue_runs import job_error_lookup, latest_report
+from pipelines.partitions import attempt_id
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
 from pipelines.tasks import athena_statement, fail_fast, find_attempt, publish_attempts
@@ -95,29 +94,8 @@ def athena(task_id: str, sql_file: str) -> AthenaOperator:
     return athena_statement(task_id, f"uber_movement/{sql_file}", params=sql_params(SETTINGS))
 
 
-def glue_job_error(failed: list[str], dag_run) -> str | None:  # noqa: ANN001 - Airflow's DagRun
-    """The ErrorMessage of this run's last Glue job run, if the job task failed."""
-    if "type_hours" not in failed:
-        return None
-    runs = GlueJobHook(aws_conn_id=SETTINGS.aws_conn_id, job_name=JOB).conn.get_job_runs(JobName=JOB)["JobRuns"]
-    ours = [
-        r
-        for r in runs
-        if r.get("Arguments", {}).get("--attempt", "").startswith(f"{run_key(dag_run.dag_id, dag_run.run_id)}-")
-    ]
-    latest = max(ours, key=lambda r: r["StartedOn"], default=None)
-    return latest and latest.get("ErrorMessage") and f"Glue job {JOB} run {latest['Id']}: {latest['ErrorMessage']}"
-
-
 def job_report(dag_run) -> dict:  # noqa: ANN001 - Airflow's DagRun
-    """The figures of this run's last Glue job run."""
-    s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id)
-    run = run_key(dag_run.dag_id, dag_run.run_id)
-    keys = s3.list_keys(SETTINGS.lake_bucket, prefix=f"{REPORTS_PREFIX}{run}-") or []
-    if not keys:
-        raise ArrivalCheckError(f"the Glue job of run {dag_run.run_id} wrote no report")
-    latest = max(keys, key=lambda key: try_number(key.removesuffix(".json")))
-    return json.loads(s3.read_key(latest, SETTINGS.lake_bucket))
+    return latest_report(dag_run, REPORTS_PREFIX, ArrivalCheckError)
 
 
 with DAG(
@@ -212,5 +190,5 @@ with DAG(
         source="pipelines.uber_movement",
         detail_type="Uber Movement processing failed",
         target={"target_hours": "{{ (ti.xcom_pull(task_ids='find_pending_hours') or []) | join(',') }}"},
-        error_lookup=glue_job_error,
+        error_lookup=job_error_lookup(JOB, "type_hours"),
     )

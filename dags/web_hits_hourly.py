@@ -28,12 +28,9 @@ message when the job failed). The run still ends failed.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
-from airflow.providers.amazon.aws.hooks.glue import GlueJobHook
-from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
 from airflow.sdk import DAG, Param, chain, task
@@ -41,7 +38,8 @@ from airflow.sdk import DAG, Param, chain, task
 from pipelines.athena_results import ResultShapeError, first_row
 from pipelines.dag_defaults import HOURLY_MACROS, RUN_HOUR, default_args
 from pipelines.failure_events import failure_event
-from pipelines.partitions import attempt_id, run_key, try_number
+from pipelines.glue_runs import job_error_lookup, latest_report
+from pipelines.partitions import attempt_id
 from pipelines.paths import include_dir
 from pipelines.settings import SETTINGS
 from pipelines.tasks import athena_statement, fail_fast, find_attempt, publish_attempts
@@ -68,31 +66,8 @@ def athena(task_id: str, sql_file: str, **kwargs: object) -> AthenaOperator:
     return athena_statement(task_id, f"web_hits/{sql_file}", params=sql_params(SETTINGS), **kwargs)
 
 
-def glue_job_error(failed: list[str], dag_run) -> str | None:  # noqa: ANN001 - Airflow's DagRun
-    """The ErrorMessage of this run's last Glue job run, if the job task failed."""
-    if "aggregate_hour" not in failed:
-        return None
-    runs = GlueJobHook(aws_conn_id=SETTINGS.aws_conn_id, job_name=JOB).conn.get_job_runs(JobName=JOB)["JobRuns"]
-    ours = [
-        r
-        for r in runs
-        if r.get("Arguments", {}).get("--attempt", "").startswith(f"{run_key(dag_run.dag_id, dag_run.run_id)}-")
-    ]
-    latest = max(ours, key=lambda r: r["StartedOn"], default=None)
-    return latest and latest.get("ErrorMessage") and f"Glue job {JOB} run {latest['Id']}: {latest['ErrorMessage']}"
-
-
 def job_report(dag_run) -> dict:  # noqa: ANN001 - Airflow's DagRun
-    """The figures of this run's last Glue job run (pipelines.web_hits.tables.report_key)."""
-    s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id)
-    run = run_key(dag_run.dag_id, dag_run.run_id)
-    keys = s3.list_keys(SETTINGS.lake_bucket, prefix=f"{REPORTS_PREFIX}{run}-") or []
-    if not keys:
-        raise HourCheckError(
-            f"the Glue job of run {dag_run.run_id} wrote no report under s3://{SETTINGS.lake_bucket}/{REPORTS_PREFIX}"
-        )
-    latest = max(keys, key=lambda key: try_number(key.removesuffix(".json")))
-    return json.loads(s3.read_key(latest, SETTINGS.lake_bucket))
+    return latest_report(dag_run, REPORTS_PREFIX, HourCheckError)
 
 
 with DAG(
@@ -175,5 +150,5 @@ with DAG(
         source="pipelines.web_hits",
         detail_type="Web hits aggregation failed",
         target={"target_hour": RUN_HOUR},
-        error_lookup=glue_job_error,
+        error_lookup=job_error_lookup(JOB, "aggregate_hour"),
     )

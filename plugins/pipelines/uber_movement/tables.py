@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pipelines import glue_runs
 from pipelines.settings import Settings
 
 RAW_PREFIX = "uber_movement/"  # Firehose adds YYYY/MM/DD/HH/ (the arrival hour, UTC)
@@ -67,16 +68,4 @@ def crawler_config(settings: Settings) -> dict[str, Any]:
 
 
 def job_config(settings: Settings) -> dict[str, Any]:
-    """GlueJobOperator's create_job_kwargs: Glue 5, the smallest Spark worker pool."""
-    return {
-        "GlueVersion": "5.0",
-        "WorkerType": "G.1X",
-        "NumberOfWorkers": 2,
-        "Timeout": JOB_TIMEOUT_MINUTES,
-        "DefaultArguments": {
-            "--enable-continuous-cloudwatch-log": "true",
-            "--raw_bucket": settings.raw_bucket,
-            "--lake_bucket": settings.lake_bucket,
-            "--database": settings.lake_database,
-        },
-    }
+    return glue_runs.job_config(settings, JOB_TIMEOUT_MINUTES, settings.lake_database)

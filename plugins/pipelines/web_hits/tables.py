@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelines import glue_runs
 from pipelines.settings import Settings
 
 RAW_PREFIX = "web_hits/"
@@ -45,16 +46,4 @@ def report_key(attempt: str) -> str:
 
 
 def job_config(settings: Settings) -> dict[str, Any]:
-    """GlueJobOperator's create_job_kwargs: Glue 5, the smallest Spark worker pool."""
-    return {
-        "GlueVersion": "5.0",
-        "WorkerType": "G.1X",
-        "NumberOfWorkers": 2,
-        "Timeout": JOB_TIMEOUT_MINUTES,
-        "DefaultArguments": {
-            "--enable-continuous-cloudwatch-log": "true",
-            "--raw_bucket": settings.raw_bucket,
-            "--lake_bucket": settings.lake_bucket,
-            "--database": settings.aggregated_database,
-        },
-    }
+    return glue_runs.job_config(settings, JOB_TIMEOUT_MINUTES, settings.aggregated_database)

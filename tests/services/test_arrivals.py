@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -21,7 +22,7 @@ from pipelines.settings import SETTINGS
 from pipelines.uber_movement.tables import RAW_PREFIX, raw_hour
 from tests.support.athena import athena_rows
 from tests.support.kinesis import read_stream
-from tests.support.services import cli_json, wait_for_run
+from tests.support.services import cli_json, rest, wait_for_run
 from tests.support.uber_movement_reference import typed_independently
 
 pytestmark = pytest.mark.services
@@ -40,14 +41,20 @@ def raw_objects(stack) -> set[str]:
     return {o["Key"] for page in pages for o in page.get("Contents", []) if raw_hour(o["Key"])}
 
 
-def replay_and_wait_for_landing(stack, path) -> None:
+def replay_and_wait_for_landing(stack, path) -> set[str]:
+    """Replay ``path``; return the raw keys Firehose wrote for it, once none came for longer
+    than the local stack's 5 s buffer."""
     before = raw_objects(stack)
     outcome = replay.replay(stack.client("kinesis"), SETTINGS.uber_movement_stream, replay.records(path))
     assert outcome.rows == 400
-    deadline = time.monotonic() + 60
-    while raw_objects(stack) == before:  # Firehose's buffer on the local stack: 5 s
-        assert time.monotonic() < deadline, "Firehose landed nothing in 60 s"
+    deadline, landed, quiet_since = time.monotonic() + 60, set(), time.monotonic()
+    while not landed or time.monotonic() - quiet_since < 8:
+        assert time.monotonic() < deadline, f"Firehose landed {len(landed)} objects, still writing after 60 s"
         time.sleep(1)
+        now = raw_objects(stack) - before
+        if now != landed:
+            landed, quiet_since = now, time.monotonic()
+    return landed
 
 
 def runs(stack) -> dict[str, dict]:
@@ -62,6 +69,33 @@ def wait_for_new_run(stack, known: set[str], prefix: str, timeout: float = 300) 
         if new:
             return wait_for_run(stack, DAG_ID, new[0]["run_id"], timeout=timeout)
         assert time.monotonic() < deadline, f"no {prefix} run of {DAG_ID} in {timeout} s"
+        time.sleep(2)
+
+
+def notified_keys(stack, token: str, run_id: str) -> set[str]:
+    """The S3 keys named by the queue messages whose asset events started ``run_id`` (S3's test
+    event, which names none, counts for nothing)."""
+    path = f"dags/{DAG_ID}/dagRuns/{urllib.parse.quote(run_id)}/upstreamAssetEvents"
+    keys = set()
+    for event in rest(stack, token, path)["asset_events"]:
+        for message in event["extra"]["payload"]["message_batch"]:
+            for record in json.loads(message["Body"]).get("Records", []):
+                keys.add(urllib.parse.unquote_plus(record["s3"]["object"]["key"]))
+    return keys
+
+
+def wait_for_runs_notified_of(stack, token: str, known: set[str], keys: set[str], timeout: float = 300) -> list[dict]:
+    """The asset-triggered runs started after ``known`` once, between them, their messages named
+    every one of ``keys`` and they all ended. Runs started by other messages (S3's test event
+    when the notification was set) are not mistaken for the ones these files started."""
+    deadline, unseen = time.monotonic() + timeout, set(keys)
+    while True:
+        new = [r for run_id, r in runs(stack).items() if run_id not in known and run_id.startswith("asset_triggered__")]
+        for run in new:
+            unseen -= notified_keys(stack, token, run["run_id"])
+        if not unseen:
+            return [wait_for_run(stack, DAG_ID, r["run_id"], timeout=timeout) for r in new]
+        assert time.monotonic() < deadline, f"no run of {DAG_ID} was notified of {sorted(unseen)} in {timeout} s"
         time.sleep(2)
 
 
@@ -87,15 +121,17 @@ def wait_until_idle(stack) -> set[str]:
         time.sleep(2)
 
 
-def test_arrivals_start_runs_a_lost_notification_is_caught_up_and_a_second_replay_adds_nothing(stack, tmp_path):
+def test_arrivals_start_runs_a_lost_notification_is_caught_up_and_a_second_replay_adds_nothing(
+    stack, tmp_path, api_token
+):
     wait_for_dag(stack, DAG_ID)
     stack.airflow("dags", "unpause", DAG_ID)
     known = wait_until_idle(stack)
 
     first = csv_file(tmp_path, "arrivals_a.csv", seed=41)
-    replay_and_wait_for_landing(stack, first)
-    run = wait_for_new_run(stack, known, "asset_triggered__")
-    assert run["state"] == "success"
+    landed = replay_and_wait_for_landing(stack, first)
+    assert {r["state"] for r in wait_for_runs_notified_of(stack, api_token, known, landed)} == {"success"}
+    wait_until_idle(stack)
     assert_lake_holds(stack, first)
     known = wait_until_idle(stack)
 
@@ -117,9 +153,8 @@ def test_arrivals_start_runs_a_lost_notification_is_caught_up_and_a_second_repla
     wait_for_new_run(stack, known, "asset_triggered__")
     known = wait_until_idle(stack)
 
-    replay_and_wait_for_landing(stack, first)  # the same rows again, new files
-    run = wait_for_new_run(stack, known, "asset_triggered__")
-    assert run["state"] == "success"
+    landed = replay_and_wait_for_landing(stack, first)  # the same rows again, new files
+    assert {r["state"] for r in wait_for_runs_notified_of(stack, api_token, known, landed)} == {"success"}
     wait_until_idle(stack)
     assert_lake_holds(stack, first)
     assert_lake_holds(stack, second)

@@ -1,0 +1,101 @@
+"""The CloudFormation template (deploy/pipelines.yaml): cfn-lint finds nothing, and for an
+environment it names every resource exactly as the settings the DAGs read (and the local
+bootstrap creates) name it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipelines.settings import load
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "pipelines.yaml"
+ENV = "qa-7"
+NAME_PROPERTIES = ("BucketName", "Name", "QueueName", "FunctionName", "DeliveryStreamName", "RoleName", "AliasName")
+
+
+class _Loader(yaml.SafeLoader):
+    """CloudFormation's short tags as plain values: ``!Sub "x-${EnvironmentName}"`` -> {"Sub": ...}."""
+
+
+for _tag in ("Sub", "Ref", "GetAtt", "Join", "Select", "Split", "If", "Equals", "ImportValue"):
+    _Loader.add_multi_constructor(
+        f"!{_tag}",
+        lambda loader, suffix, node, tag=_tag: {
+            tag: loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else loader.construct_object(node)
+        },
+    )
+
+
+def template() -> dict[str, Any]:
+    return yaml.load(TEMPLATE.read_text(), Loader=_Loader)
+
+
+def names(env: str) -> dict[str, str]:
+    """Logical id -> the physical name the template gives it in ``env``."""
+    found = {}
+    for logical_id, resource in template()["Resources"].items():
+        properties = resource.get("Properties", {})
+        for key in NAME_PROPERTIES:
+            value = properties.get(key) or (properties.get("DatabaseInput") or {}).get("Name")
+            if (
+                isinstance(value, dict)
+                and set(value) == {"Sub"}
+                and "${" in value["Sub"].replace("${EnvironmentName}", "")
+            ):
+                continue  # a name built from more than the environment
+            if isinstance(value, dict) and set(value) == {"Sub"}:
+                found[logical_id] = value["Sub"].replace("${EnvironmentName}", env)
+                break
+    return found
+
+
+def test_cfn_lint_finds_nothing():
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"  # installed by requirements-dev.txt
+    result = subprocess.run([str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_name_the_dags_read_is_the_templates_for_that_environment():
+    settings = load({"PIPELINES_ENV": ENV})
+    declared = set(names(ENV).values())
+    expected = {
+        settings.raw_bucket, settings.lake_bucket, settings.athena_results_bucket, settings.artifacts_bucket,
+        settings.raw_database, settings.lake_database, settings.aggregated_database, settings.athena_workgroup,
+        settings.event_bus, settings.failure_queue, settings.vehicle_api_secret, settings.vehicle_api_lambda,
+        settings.uber_movement_stream, settings.uber_movement_delivery_stream,
+        settings.uber_movement_queue_url.rsplit("/", 1)[1], settings.glue_role.rsplit("/", 1)[1],
+    }  # fmt: skip
+    assert expected - declared == set()
+
+
+@pytest.mark.parametrize("env", ["prod", "qa-7"])
+def test_the_local_bootstrap_creates_the_same_names_the_template_declares(env, local_aws):
+    from local.provision import provision
+
+    provision(local_aws.endpoint_url, load({"PIPELINES_ENV": env}))
+    aws = local_aws
+    created = {b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]}
+    created |= {d["Name"] for d in aws.client("glue").get_databases()["DatabaseList"]}
+    created |= {w["Name"] for w in aws.client("athena").list_work_groups()["WorkGroups"]}
+    created |= {b["Name"] for b in aws.client("events").list_event_buses()["EventBuses"]}
+    created |= {u.rsplit("/", 1)[1] for u in aws.client("sqs").list_queues().get("QueueUrls", [])}
+    created |= set(aws.client("kinesis").list_streams()["StreamNames"])
+    created |= set(aws.client("firehose").list_delivery_streams()["DeliveryStreamNames"])
+    created = {
+        n for n in created if n.startswith((f"pipelines-{env}-", f"pipelines_{env}_")) or n == f"pipelines-{env}"
+    }
+    declared = set(names(env).values())
+    # What only AWS needs: the key's alias, dead-letter queues, the services' roles, the rule's name.
+    only_on_aws = {n for n in declared if n.endswith("-dlq") or n.startswith("alias/") or n.endswith("-failures")}
+    only_on_aws |= {f"pipelines-{env}-{role}" for role in ("firehose", "glue", "vehicle-api-downloader")}
+    only_on_aws |= {
+        f"pipelines/{env}/vehicle-api",
+        f"pipelines-{env}-vehicle-api-downloader",
+    }  # made with the sample API
+    assert created == declared - only_on_aws

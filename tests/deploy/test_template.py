@@ -93,7 +93,7 @@ def test_the_local_bootstrap_creates_the_same_names_the_template_declares(env, l
     declared = set(names(env).values())
     # What only AWS needs: the key's alias, dead-letter queues, the services' roles, the rule's name.
     only_on_aws = {n for n in declared if n.endswith("-dlq") or n.startswith("alias/") or n.endswith("-failures")}
-    only_on_aws |= {f"pipelines-{env}-{role}" for role in ("firehose", "glue", "vehicle-api-downloader")}
+    only_on_aws |= {f"pipelines-{env}-{role}" for role in ("firehose", "glue", "vehicle-api-downloader", "mwaa")}
     only_on_aws |= {
         f"pipelines/{env}/vehicle-api",
         f"pipelines-{env}-vehicle-api-downloader",

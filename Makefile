@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 COMPOSE_SCHEMA := $(VENV)/share/compose_spec.json
 export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
 
-.PHONY: help install browser jdk run env demo test lint format bench package clean
+.PHONY: help install browser jdk run env demo test lint format bench package deploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -70,6 +70,10 @@ bench: install ## Benchmarks (DAG parse time, local engines); figures go in the 
 
 package: install ## Build the MWAA bundle in dist/mwaa (dags/, plugins.zip, requirements.txt, startup.sh)
 	$(BIN)/python -m deploy.package dist/mwaa
+
+deploy: install ## Deploy to AWS: make deploy ENV=name REGION=r SUBNETS=a,b SECURITY_GROUPS=sg API_BASE_URL=https://... [DRY_RUN=1]
+	$(BIN)/python -m deploy.deploy --env "$(ENV)" --region "$(REGION)" --subnets "$(SUBNETS)" \
+		--security-groups "$(SECURITY_GROUPS)" --api-base-url "$(API_BASE_URL)" $(if $(DRY_RUN),--dry-run,)
 
 clean: ## Remove local state and build output (keeps .venv)
 	rm -rf .local dist

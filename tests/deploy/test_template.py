@@ -23,13 +23,16 @@ class _Loader(yaml.SafeLoader):
     """CloudFormation's short tags as plain values: ``!Sub "x-${EnvironmentName}"`` -> {"Sub": ...}."""
 
 
-for _tag in ("Sub", "Ref", "GetAtt", "Join", "Select", "Split", "If", "Equals", "ImportValue"):
-    _Loader.add_multi_constructor(
-        f"!{_tag}",
-        lambda loader, suffix, node, tag=_tag: {
-            tag: loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else loader.construct_object(node)
-        },
-    )
+def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)
+
+
+for _tag in ("Sub", "Ref", "GetAtt", "Join", "Select", "Split", "If", "Equals", "ImportValue", "Not", "And", "Or"):
+    _Loader.add_constructor(f"!{_tag}", lambda loader, node, tag=_tag: {tag: _construct(loader, node)})
 
 
 def template() -> dict[str, Any]:

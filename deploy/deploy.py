@@ -1,0 +1,192 @@
+"""From this checkout to AWS in one step: ``make deploy ENV=<name> SUBNETS=a,b SECURITY_GROUPS=sg
+API_BASE_URL=https://...`` (``python -m deploy.deploy``; needs your AWS credentials).
+
+1. build the MWAA bundle (``deploy.package``) into dist/mwaa;
+2. deploy the stack ``pipelines-<env>`` (deploy/pipelines.yaml) in its ``storage`` phase: keys,
+   buckets, databases, workgroup, bus, queues, stream, Firehose, roles, secret;
+3. upload the bundle to the environment's MWAA bucket, the Glue scripts and the downloader's
+   package to the artifacts bucket;
+4. deploy the stack in its ``full`` phase: the downloader Lambda and the MWAA environment
+   (Airflow 3.3.1), which read what step 3 uploaded;
+5. create the ``vehicle_api`` pool through the MWAA CLI token (``airflow pools set``);
+6. print the Airflow UI's URL. Between phases the stack's queue URL and Glue role are written
+   into the bundle's ``startup.sh``, so the DAGs read this deployment's names.
+
+``--dry-run`` prints each step's calls without making them. Steps 1 and 3 run against the local
+AWS in the tests (``--endpoint-url``); CloudFormation and MWAA only exist on AWS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deploy import package
+from deploy.glue_scripts import upload_glue_scripts
+from deploy.lambda_package import build_zip
+from pipelines.settings import Settings, load
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATE = REPO / "deploy" / "pipelines.yaml"
+LAMBDA_KEY = "lambda/vehicle_api_downloader.zip"  # where the template's Downloader reads its code
+POOL_SLOTS = 8
+
+
+@dataclass(frozen=True)
+class Target:
+    env: str
+    region: str
+    subnets: list[str]
+    security_groups: list[str]
+    api_base_url: str
+
+    @property
+    def stack(self) -> str:
+        return f"pipelines-{self.env}"
+
+    def parameters(self, phase: str) -> list[dict[str, str]]:
+        values = {
+            "EnvironmentName": self.env,
+            "Phase": phase,
+            "VehicleApiBaseUrl": self.api_base_url,
+            "SubnetIds": ",".join(self.subnets),
+            "SecurityGroupIds": ",".join(self.security_groups),
+        }
+        return [{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()]
+
+
+def deploy_stack(cloudformation: Any, target: Target, phase: str) -> dict[str, str]:
+    """Create or update the stack in ``phase`` and wait for it; return its outputs."""
+    arguments = {
+        "StackName": target.stack,
+        "TemplateBody": TEMPLATE.read_text(),
+        "Parameters": target.parameters(phase),
+        "Capabilities": ["CAPABILITY_NAMED_IAM"],
+    }
+    try:
+        cloudformation.describe_stacks(StackName=target.stack)
+        exists = True
+    except cloudformation.exceptions.ClientError:
+        exists = False
+    if not exists:
+        cloudformation.create_stack(**arguments)
+        cloudformation.get_waiter("stack_create_complete").wait(StackName=target.stack)
+    else:
+        try:
+            cloudformation.update_stack(**arguments)
+            cloudformation.get_waiter("stack_update_complete").wait(StackName=target.stack)
+        except cloudformation.exceptions.ClientError as err:
+            if "No updates are to be performed" not in str(err):
+                raise
+    stack = cloudformation.describe_stacks(StackName=target.stack)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def upload_bundle(s3: Any, bucket: str, bundle: Path) -> list[str]:
+    """Put the bundle's files at the keys the MWAA environment reads (dags/..., plugins.zip, ...)."""
+    keys = []
+    for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
+        key = path.relative_to(bundle).as_posix()
+        s3.upload_file(str(path), bucket, key)
+        keys.append(key)
+    return keys
+
+
+def configure_startup(bundle: Path, env: str, outputs: dict[str, str]) -> list[str]:
+    """Write the deployment's settings into the bundle's startup.sh (MWAA exports them to every component)."""
+    lines = [
+        f'export PIPELINES_ENV="{env}"',
+        f'export PIPELINES_UBER_MOVEMENT_QUEUE_URL="{outputs["ArrivalsQueueUrl"]}"',
+        f'export PIPELINES_GLUE_ROLE="{outputs["GlueRoleArn"]}"',
+    ]
+    startup = bundle / "startup.sh"
+    startup.write_text(startup.read_text() + "\n# written by make deploy\n" + "\n".join(lines) + "\n")
+    return lines
+
+
+def upload_artifacts(s3: Any, settings: Settings) -> list[str]:
+    """The Glue job scripts and the downloader's deployment package, into the artifacts bucket."""
+    done = upload_glue_scripts(s3, settings)
+    s3.put_object(Bucket=settings.artifacts_bucket, Key=LAMBDA_KEY, Body=build_zip())
+    return [*done, f"lambda package s3://{settings.artifacts_bucket}/{LAMBDA_KEY}"]
+
+
+def airflow_cli(mwaa: Any, environment: str, command: str, post: Callable[..., Any] | None = None) -> str:
+    """Run an Airflow CLI command in the environment through its CLI token; return its stdout."""
+    token = mwaa.create_cli_token(Name=environment)
+    request = urllib.request.Request(
+        f"https://{token['WebServerHostname']}/aws_mwaa/cli",
+        data=command.encode(),
+        headers={"Authorization": f"Bearer {token['CliToken']}", "Content-Type": "text/plain"},
+        method="POST",
+    )
+    with (post or urllib.request.urlopen)(request, timeout=60) as response:
+        answer = json.load(response)
+    stderr = base64.b64decode(answer.get("stderr", "")).decode()
+    if answer.get("exit_code", 0) != 0:
+        raise RuntimeError(f"airflow {command} failed in {environment}: {stderr}")
+    return base64.b64decode(answer.get("stdout", "")).decode()
+
+
+def plan(target: Target) -> list[str]:
+    """What a deploy of ``target`` does, step by step (printed by ``--dry-run``)."""
+    settings = load({"PIPELINES_ENV": target.env, "PIPELINES_AWS_REGION": target.region})
+    return [
+        f"build the MWAA bundle into {REPO / 'dist' / 'mwaa'}",
+        f"cloudformation: create or update stack {target.stack} in {target.region}, Phase=storage",
+        "write PIPELINES_ENV and the stack's queue URL and Glue role into the bundle's startup.sh",
+        f"s3: upload the bundle to the stack's MwaaBucket (airflow-pipelines-{target.env}-<account>)",
+        f"s3: upload the Glue scripts and {LAMBDA_KEY} to {settings.artifacts_bucket}",
+        f"cloudformation: update stack {target.stack}, Phase=full (downloader Lambda, MWAA environment)",
+        f"mwaa: airflow pools set {settings.vehicle_api_pool} {POOL_SLOTS} in {target.stack}",
+        "print the Airflow UI URL and the failure queue",
+    ]
+
+
+def deploy(target: Target, session: Any) -> dict[str, str]:
+    settings = load({"PIPELINES_ENV": target.env, "PIPELINES_AWS_REGION": target.region})
+    bundle = REPO / "dist" / "mwaa"
+    package.build(bundle)
+    cloudformation, s3 = session.client("cloudformation"), session.client("s3")
+    outputs = deploy_stack(cloudformation, target, "storage")
+    configure_startup(bundle, target.env, outputs)
+    upload_bundle(s3, outputs["MwaaBucketName"], bundle)
+    upload_artifacts(s3, settings)
+    outputs = deploy_stack(cloudformation, target, "full")
+    airflow_cli(
+        session.client("mwaa"), target.stack, f"pools set {settings.vehicle_api_pool} {POOL_SLOTS} 'vehicle API'"
+    )
+    return outputs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.deploy", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--env", required=True, help="PIPELINES_ENV of the deployment")
+    parser.add_argument("--region", required=True)
+    parser.add_argument("--subnets", required=True, help="two private subnet ids, comma-separated")
+    parser.add_argument("--security-groups", required=True, help="security group ids, comma-separated")
+    parser.add_argument("--api-base-url", required=True, help="the vehicle API's https base URL")
+    parser.add_argument("--dry-run", action="store_true", help="print the steps, call nothing")
+    args = parser.parse_args(argv)
+    target = Target(args.env, args.region, args.subnets.split(","), args.security_groups.split(","), args.api_base_url)
+    if args.dry_run:
+        for number, step in enumerate(plan(target), start=1):
+            print(f"{number}. {step}")
+        return 0
+    import boto3
+
+    outputs = deploy(target, boto3.Session(region_name=args.region))
+    print(f"Airflow UI: {outputs.get('WebserverUrl')}")
+    print(f"failure events arrive in {outputs.get('FailureQueueUrl')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

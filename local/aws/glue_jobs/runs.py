@@ -19,6 +19,7 @@ from moto.core.utils import utcnow
 from moto.glue.models import FakeJob, FakeJobRun
 
 from local.aws.context import ServiceContext
+from local.aws.credentials import role_environment
 from local.aws.glue_jobs import jvm_cache, spark_env
 from local.aws.glue_jobs.cloudwatch import DEFAULT_LOG_GROUP, RunLogs
 from local.aws.glue_jobs.workspace import S3Workspace
@@ -214,7 +215,10 @@ class JobRunner:
             return py_files
         if py_files:
             extra_env["PYTHONPATH"] = os.pathsep.join([str(spark_env.RUNTIME), *map(str, py_files)])
-        return spark_env.job_environment(properties, conf_dir, scratch, self.ctx.endpoint_url, self.region, extra_env)
+        credentials = role_environment(self.job.role, "GlueJobRunnerSession", self.region)
+        return spark_env.job_environment(
+            properties, conf_dir, scratch, self.ctx.endpoint_url, self.region, credentials, extra_env
+        )
 
     def _fetch_script(self) -> Path | str:
         """The script as a local file, or the reason it cannot be had."""

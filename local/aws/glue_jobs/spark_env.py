@@ -6,7 +6,6 @@ import os
 import sys
 from pathlib import Path
 
-from local.aws.credentials import ENVIRONMENT
 from local.aws.glue_jobs.jvm_cache import SPARK_JARS
 
 PACKAGE = Path(__file__).resolve().parent
@@ -76,9 +75,16 @@ def class_path(file_system: Path, conf_dir: Path) -> list[Path]:
 
 
 def job_environment(
-    properties: Path, conf_dir: Path, scratch: Path, endpoint_url: str, region: str, extra: dict[str, str]
+    properties: Path,
+    conf_dir: Path,
+    scratch: Path,
+    endpoint_url: str,
+    region: str,
+    credentials: dict[str, str],
+    extra: dict[str, str],
 ) -> dict[str, str]:
-    """The job process's environment: ours minus AWS settings that could reach real AWS, plus the local ones."""
+    """The job process's environment: ours minus AWS settings that could reach real AWS, plus the
+    local ones and ``credentials`` (the job role's session)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYSPARK_", "SPARK_"))}
     env.pop("PYTHONPATH", None)
     env.update(
@@ -94,7 +100,7 @@ def job_environment(
             "SPARK_LOCAL_IP": "127.0.0.1",
             "SPARK_LOCAL_DIRS": str(scratch),
             "AWS_ENDPOINT_URL": endpoint_url,
-            **ENVIRONMENT,
+            **credentials,
             "AWS_DEFAULT_REGION": region,
             "AWS_REGION": region,
         }

@@ -26,6 +26,7 @@ class FunctionSpec:
     timeout: float
     memory_size: int
     region: str
+    role: str
     environment: dict[str, str]
     code_sha256_hex: str
     code_bytes: bytes
@@ -57,6 +58,7 @@ def function_spec(fn: LambdaFunction) -> FunctionSpec:
         timeout=float(fn.timeout),
         memory_size=int(fn.memory_size),
         region=fn.region,
+        role=fn.role,
         environment={str(k): str(v) for k, v in (fn.environment_vars or {}).items()},
         code_sha256_hex=getattr(fn, "code_digest", "") or hashlib.sha256(fn.code_bytes).hexdigest(),
         code_bytes=fn.code_bytes,

@@ -24,15 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from local.aws.credentials import ENVIRONMENT, SECRET_ACCESS_KEY
+from local.aws.credentials import role_environment
 from local.aws.lambda_runtime.code_cache import CodeCache
 from local.aws.lambda_runtime.function import FunctionSpec
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 # AWS gives init its own budget, apart from the function's timeout.
 INIT_LIMIT_SECONDS = 10.0
-# A function runs with its role's temporary credentials: a session token too.
-FUNCTION_CREDENTIALS = {**ENVIRONMENT, "AWS_SESSION_TOKEN": SECRET_ACCESS_KEY}
 
 
 @dataclass(frozen=True)
@@ -175,8 +173,9 @@ class Invoker:
             "AWS_ENDPOINT_URL": self.endpoint_url,
         }
         env.update(fn.environment)
-        # Reserved variables: AWS sets these whatever the function's configuration says.
-        env.update(FUNCTION_CREDENTIALS)
+        # Reserved variables: AWS sets these whatever the function's configuration says; the
+        # credentials are a session of the function's execution role.
+        env.update(role_environment(fn.role, fn.name, fn.region))
         env.update(
             {
                 "_HANDLER": fn.handler,

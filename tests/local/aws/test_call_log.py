@@ -1,0 +1,61 @@
+"""Code run under a role signs as that role, and the call log says who called what: a Lambda's
+calls are its execution role's (in the second region too), the test's own calls its access
+key's, and a recording holds only what happened inside it."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+
+from local.aws import call_log
+from local.aws.credentials import ACCESS_KEY_ID
+from tests.support.regions import SECOND_REGION, Regional
+
+ROLE_NAME = "call-log-tests"
+ROLE = f"arn:aws:iam::123456789012:role/{ROLE_NAME}"
+HANDLER = """
+import boto3
+
+def handler(event, context):
+    boto3.client("s3").put_object(Bucket=event["bucket"], Key="from-lambda/x.txt", Body=b"x")
+    return boto3.client("sts").get_caller_identity()["Arn"]
+"""
+
+
+def function(aws: Regional) -> str:
+    iam = aws.client("iam")
+    try:
+        iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument="{}")
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("app.py", HANDLER)
+    name = f"fn-{uuid.uuid4().hex[:8]}"
+    aws.client("lambda").create_function(
+        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": code.getvalue()}
+    )
+    return name
+
+
+def test_a_lambdas_calls_are_its_roles_and_the_recording_names_action_and_resource(local_aws, bucket):
+    aws = Regional(local_aws.endpoint_url, SECOND_REGION)
+    name = function(aws)
+    s3 = aws.client("s3")
+    s3.put_object(Bucket=bucket, Key="before.txt", Body=b"not recorded")
+    with call_log.recording() as calls:
+        response = aws.client("lambda").invoke(FunctionName=name, Payload=json.dumps({"bucket": bucket}))
+        s3.get_object(Bucket=bucket, Key="from-lambda/x.txt")
+    s3.get_object(Bucket=bucket, Key="before.txt")  # after the block: not recorded
+
+    arn = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response, arn
+    assert arn == f"arn:aws:sts::123456789012:assumed-role/{ROLE_NAME}/{name}"
+    assert calls == {
+        call_log.Call(ACCESS_KEY_ID, "lambda:Invoke", "*"),
+        call_log.Call(ROLE, "s3:PutObject", f"arn:aws:s3:::{bucket}/from-lambda/x.txt"),
+        call_log.Call(ROLE, "sts:GetCallerIdentity", "*"),
+        call_log.Call(ACCESS_KEY_ID, "s3:GetObject", f"arn:aws:s3:::{bucket}/from-lambda/x.txt"),
+    }

@@ -29,6 +29,9 @@ SAMPLE_TRAFFIC_SEED = 1
 SAMPLE_TRAFFIC_DETECTORS = 12
 # Firehose's buffer for the Uber Movement stream: AWS allows 0-900 s; a local stack wants rows soon.
 FIREHOSE_BUFFER_SECONDS = 5
+# Every queue's redrive, as deploy/pipelines.yaml sets it.
+MAX_RECEIVES = 5
+DEAD_LETTER_RETENTION_SECONDS = 1_209_600
 
 
 def _ignore(error_codes: tuple[str, ...], call: Callable[..., object], **kwargs: object) -> None:
@@ -46,11 +49,23 @@ def bucket_location(bucket: str, region: str) -> dict[str, Any]:
     return {"Bucket": bucket, "CreateBucketConfiguration": {"LocationConstraint": region}}
 
 
+def queue_with_dead_letters(sqs: BaseClient, name: str) -> tuple[str, str]:
+    """The queue ``name`` (URL, ARN) whose messages received 5 times go to ``<name>-dlq``, kept
+    14 days: the template's queues, each with its dead-letter queue."""
+
+    def create(queue: str, attributes: dict[str, str]) -> tuple[str, str]:
+        url = sqs.create_queue(QueueName=queue, Attributes=attributes)["QueueUrl"]
+        return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    _, dead_letters = create(f"{name}-dlq", {"MessageRetentionPeriod": str(DEAD_LETTER_RETENTION_SECONDS)})
+    redrive = {"deadLetterTargetArn": dead_letters, "maxReceiveCount": MAX_RECEIVES}
+    return create(name, {"RedrivePolicy": json.dumps(redrive)})
+
+
 def subscribe_failure_queue(events: BaseClient, sqs: BaseClient, settings: Settings) -> str:
     """An SQS queue receiving every pipeline failure event of the bus, through a rule."""
-    url = sqs.create_queue(QueueName=settings.failure_queue)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    rule = f"{settings.failure_queue}-rule"
+    _, arn = queue_with_dead_letters(sqs, settings.failure_queue)
+    rule = f"{settings.event_bus}-failures"
     events.put_rule(
         Name=rule, EventBusName=settings.event_bus, EventPattern=json.dumps({"source": [{"prefix": "pipelines."}]})
     )
@@ -87,8 +102,7 @@ def arrival_stream(client: Callable[[str], BaseClient], settings: Settings, buff
         },
     )
     queue_name = settings.uber_movement_queue_url.rsplit("/", 1)[1]
-    queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _, queue_arn = queue_with_dead_letters(sqs, queue_name)
     s3.put_bucket_notification_configuration(
         Bucket=settings.raw_bucket,
         NotificationConfiguration={

@@ -4,39 +4,18 @@ bootstrap creates) name it."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from pipelines.settings import load
+from tests.support.cloudformation import TEMPLATE, template
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "pipelines.yaml"
 ENV = "qa-7"
 NAME_PROPERTIES = ("BucketName", "Name", "QueueName", "FunctionName", "DeliveryStreamName", "RoleName", "AliasName")
-
-
-class _Loader(yaml.SafeLoader):
-    """CloudFormation's short tags as plain values: ``!Sub "x-${EnvironmentName}"`` -> {"Sub": ...}."""
-
-
-def _construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_mapping(node, deep=True)
-
-
-for _tag in ("Sub", "Ref", "GetAtt", "Join", "Select", "Split", "If", "Equals", "ImportValue", "Not", "And", "Or"):
-    _Loader.add_constructor(f"!{_tag}", lambda loader, node, tag=_tag: {tag: _construct(loader, node)})
-
-
-def template() -> dict[str, Any]:
-    return yaml.load(TEMPLATE.read_text(), Loader=_Loader)
 
 
 def names(env: str) -> dict[str, str]:
@@ -83,10 +62,12 @@ def test_the_local_bootstrap_creates_the_same_names_the_template_declares(env, l
 
     provision(local_aws.endpoint_url, load({"PIPELINES_ENV": env}))
     aws = local_aws
+    bus = load({"PIPELINES_ENV": env}).event_bus
     created = {b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]}
     created |= {d["Name"] for d in aws.client("glue").get_databases()["DatabaseList"]}
     created |= {w["Name"] for w in aws.client("athena").list_work_groups()["WorkGroups"]}
     created |= {b["Name"] for b in aws.client("events").list_event_buses()["EventBuses"]}
+    created |= {r["Name"] for r in aws.client("events").list_rules(EventBusName=bus)["Rules"]}
     created |= {u.rsplit("/", 1)[1] for u in aws.client("sqs").list_queues().get("QueueUrls", [])}
     created |= set(aws.client("kinesis").list_streams()["StreamNames"])
     created |= set(aws.client("firehose").list_delivery_streams()["DeliveryStreamNames"])
@@ -94,11 +75,35 @@ def test_the_local_bootstrap_creates_the_same_names_the_template_declares(env, l
         n for n in created if n.startswith((f"pipelines-{env}-", f"pipelines_{env}_")) or n == f"pipelines-{env}"
     }
     declared = set(names(env).values())
-    # What only AWS needs: the key's alias, dead-letter queues, the services' roles, the rule's name.
-    only_on_aws = {n for n in declared if n.endswith("-dlq") or n.startswith("alias/") or n.endswith("-failures")}
+    # What only AWS needs: the key's alias, the services' roles (locally nothing checks a role).
+    only_on_aws = {n for n in declared if n.startswith("alias/")}
     only_on_aws |= {f"pipelines-{env}-{role}" for role in ("firehose", "glue", "vehicle-api-downloader", "mwaa")}
     only_on_aws |= {
         f"pipelines/{env}/vehicle-api",
         f"pipelines-{env}-vehicle-api-downloader",
     }  # made with the sample API
     assert created == declared - only_on_aws
+
+
+def test_every_queue_has_the_templates_dead_letter_queue_locally_too(local_aws):
+    from local.provision import provision
+
+    env = ENV
+    provision(local_aws.endpoint_url, load({"PIPELINES_ENV": env}))
+    resources = template()["Resources"]
+    sqs = local_aws.client("sqs")
+    queues = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::SQS::Queue"]
+    redriven = [q for q in queues if "RedrivePolicy" in q]
+    assert len(redriven) == len(queues) - len(redriven) > 0  # every queue but a dead-letter one has one
+    for queue in redriven:
+        name = queue["QueueName"]["Sub"].replace("${EnvironmentName}", env)
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        policy = json.loads(
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+        )
+        dead_letters = queue["RedrivePolicy"]["deadLetterTargetArn"]["GetAtt"].split(".")[0]
+        dead_letter_name = resources[dead_letters]["Properties"]["QueueName"]["Sub"].replace("${EnvironmentName}", env)
+        assert (policy["deadLetterTargetArn"].rsplit(":", 1)[1], int(policy["maxReceiveCount"])) == (
+            dead_letter_name,
+            queue["RedrivePolicy"]["maxReceiveCount"],
+        )

@@ -2,8 +2,9 @@
 
 moto works out, for every request, the IAM action it stands for (``s3:GetObject``,
 ``glue:StartJobRun``) and, for S3, the resource ARN, in order to check IAM policies when asked to
-(``ActionAuthenticatorMixin``). While a ``CallLog`` records, that step notes the caller, the
-action and the resource, and lets the request through as before. The caller is the role whose
+(``ActionAuthenticatorMixin``). While ``recording()``, that step notes the caller, the action
+and the resource (for other services than S3, the one the request names: a job, a table, a
+queue), and lets the request through as before. The caller is the role whose
 session signed it (``local.aws.credentials.role_environment``: Lambda functions, Glue jobs) or
 the access key ID itself. Requests AWS's services make inside the local engines (Athena reading a
 table's files, Spark's file system) are not requests, so they are not in the record.
@@ -11,6 +12,7 @@ table's files, Spark's file system) are not requests, so they are not in the rec
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Generator
 from contextlib import contextmanager
@@ -29,7 +31,7 @@ from local.aws.patching import Patches
 class Call:
     caller: str  # a role's ARN, or an access key ID
     action: str  # service:Action, as moto names it
-    resource: str  # an S3 ARN, or "*" where moto does not say
+    resource: str  # the ARN the call is about, or "*" where neither moto nor the request says
 
 
 _lock = threading.Lock()
@@ -41,22 +43,80 @@ def _caller(access_key_id: str, region: str) -> str:
     return role.role_arn if role is not None else access_key_id
 
 
-def _call(response: Any, resource: str) -> Call | None:
+def _calls(response: Any, resource: str) -> list[Call]:
+    """The request's call, and the iam:PassRole AWS checks when a request hands a role to a
+    service (a Glue job or crawler, a Lambda function, created or updated)."""
     authorization = response.headers.get("Authorization") or ""
     if "Credential=" not in authorization:
-        return None  # unsigned (a presigned URL or a browser): no identity to check
+        return []  # unsigned (a presigned URL or a browser): no identity to check
     key_id, _, region, service, *_ = authorization.split("Credential=", 1)[1].split(",", 1)[0].split("/")
-    return Call(_caller(key_id, region), f"{service}:{response._get_action()}", resource)
+    action, parameters = response._get_action(), _parameters(response)
+    if resource == "*":
+        resource = _named_resource(service, action, parameters, response.path, region)
+    caller = _caller(key_id, region)
+    calls = [Call(caller, f"{service}:{action}", resource)]
+    role = parameters.get("Role")
+    if isinstance(role, str) and action.startswith(("Create", "Update")):
+        role_arn = role if role.startswith("arn:") else f"arn:aws:iam::{ACCOUNT_ID}:role/{role}"
+        calls.append(Call(caller, "iam:PassRole", role_arn))
+    return calls
+
+
+def _parameters(response: Any) -> dict[str, Any]:
+    """The request's parameters: a JSON body (Glue, Athena, SQS, EventBridge, Secrets Manager, ...)."""
+    try:
+        parameters = json.loads(response.body or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return parameters if isinstance(parameters, dict) else {}
+
+
+def _named_resource(service: str, action: str, parameters: dict[str, Any], path: str, region: str) -> str:
+    """The ARN of the resource a request names, for the services the pipelines call (moto only
+    works it out for S3). Requests that name none (a query by its id, a listing) stay "*"."""
+    arn = f"arn:aws:{service}:{region}:{ACCOUNT_ID}"
+    name = parameters.get
+    if service == "glue":
+        if action.endswith(("Crawler", "Crawlers")) and name("Name"):
+            return f"{arn}:crawler/{name('Name')}"
+        if action.endswith(("Job", "JobRun", "JobRuns")) and (name("JobName") or name("Name")):
+            return f"{arn}:job/{name('JobName') or name('Name')}"
+        table = name("TableName") or (name("TableInput") or {}).get("Name") or ("Table" in action and name("Name"))
+        if name("DatabaseName") and table:
+            return f"{arn}:table/{name('DatabaseName')}/{table}"
+        if name("DatabaseName") or (action == "GetDatabase" and name("Name")):
+            return f"{arn}:database/{name('DatabaseName') or name('Name')}"
+        return f"{arn}:catalog" if action == "GetDatabases" else "*"
+    if service == "athena" and name("WorkGroup"):
+        return f"{arn}:workgroup/{name('WorkGroup')}"
+    if service == "lambda" and "/functions/" in path:
+        function = path.split("/functions/", 1)[1].split("/", 1)[0]
+        return function if function.startswith("arn:") else f"{arn}:function:{function}"
+    if service == "events" and action == "PutEvents":
+        buses = {entry.get("EventBusName", "default") for entry in name("Entries") or []}
+        bus = buses.pop() if len(buses) == 1 else "*"
+        return bus if bus.startswith("arn:") else f"{arn}:event-bus/{bus}"
+    if service == "sqs" and name("QueueUrl"):
+        return f"{arn}:{name('QueueUrl').rstrip('/').rsplit('/', 1)[1]}"
+    if service == "secretsmanager" and name("SecretId"):
+        secret = name("SecretId")  # a name: AWS's ARN adds six random characters
+        return secret if secret.startswith("arn:") else f"{arn}:secret:{secret}-XXXXXX"
+    if service == "logs" and name("logGroupName"):
+        return f"{arn}:log-group:{name('logGroupName')}"
+    if service == "kinesis" and name("StreamName"):
+        return f"{arn}:stream/{name('StreamName')}"
+    if service == "firehose" and name("DeliveryStreamName"):
+        return f"{arn}:deliverystream/{name('DeliveryStreamName')}"
+    return "*"
 
 
 def _authenticate_and_authorize_action(self: Any, iam_request_cls: type, resource: str = "*") -> None:
     with _lock:
         calls = _recording
     if calls is not None:
-        call = _call(self, resource)
-        if call is not None:
-            with _lock:
-                calls.add(call)
+        made = _calls(self, resource)
+        with _lock:
+            calls.update(made)
     _PATCHES.original(ActionAuthenticatorMixin, "_authenticate_and_authorize_action")(self, iam_request_cls, resource)
 
 

@@ -2,18 +2,21 @@
 jobs make is allowed by the template's role that makes it on AWS.
 
 The calls are read from a recorded local run, not from the code: each pipeline runs once with
-``dag.test()`` (and one run fails, so the failure event is sent) while the local AWS records who
+``dag.test()`` (one run fails, so the failure event is sent; the asset watcher polls its queue
+once) while the local AWS records who
 called what (``local.aws.call_log``). Airflow's AWS connection holds a session of the MWAA
 execution role, the Lambda runs as its execution role and the Glue jobs as the job's role, as on
 AWS, so every call is attributed to the role that would make it. Each call is checked against
 that role's policies in deploy/pipelines.yaml (AWS managed policies it attaches: the statements
-that matter here, below): the action, and for S3 the bucket and key. Not covered: what Athena and
-Spark read and write inside the local engines (not requests), and non-S3 resource ARNs (moto does
-not say which resource a call is about).
+that matter here, below): the action and the resource the request names (a bucket and key, a
+job, a table, a queue; a role handed to Glue as iam:PassRole); statement conditions are taken as
+met. Not covered: what Athena and Spark read and write inside the local engines (not requests),
+and the workgroup of Athena calls that name only a query id.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from fnmatch import fnmatchcase
@@ -51,6 +54,7 @@ MANAGED = {
 IAM_ACTION = {
     "lambda:Invoke": "lambda:InvokeFunction",
     "s3:HeadBucket": "s3:ListBucket",
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
 }
 ALWAYS_ALLOWED = {"sts:GetCallerIdentity"}  # needs no permission on AWS
 
@@ -95,6 +99,15 @@ def as_role(role_name: str) -> str:
     return json.dumps(connection)
 
 
+def first_event(trigger) -> dict:
+    async def events() -> dict:
+        async for event in trigger.run():
+            return event.payload
+        raise AssertionError("the trigger ended without an event")
+
+    return asyncio.run(asyncio.wait_for(events(), timeout=60))
+
+
 def run(dagbag, dag_id: str, conf: dict):
     return dagbag.get_dag(dag_id).test(logical_date=pendulum.now("UTC"), run_conf=conf)
 
@@ -133,6 +146,10 @@ def recorded(local_aws, dagbag, resolve) -> dict[str, set[call_log.Call]]:
                     "uber": run(dagbag, "uber_movement", {"hours": ["2021-03-09-10"]}).state,
                     "never downloaded": run(dagbag, "vehicle_api_processing", {"dates": ["2021-03-01"]}).state,
                 }
+                # The triggerer's asset watcher of uber_movement, polling the arrivals queue (the
+                # raw file above was notified to it).
+                watcher = dagbag.get_dag("uber_movement").timetable.asset_condition.watchers[0]
+                assert first_event(watcher.trigger)["status"] == "success"
         finally:
             os.environ[variable] = local_connection
     assert states == {**dict.fromkeys(states, DagRunState.SUCCESS), "never downloaded": DagRunState.FAILED}
@@ -147,7 +164,9 @@ def recorded(local_aws, dagbag, resolve) -> dict[str, set[call_log.Call]]:
 def test_the_recorded_run_reached_every_role_and_the_calls_that_matter(recorded):
     actions = {role: {c.action for c in calls} for role, calls in recorded.items()}
     assert {"glue:StartCrawler", "glue:StartJobRun", "athena:StartQueryExecution", "lambda:Invoke",
-            "events:PutEvents", "s3:PutObject"} <= actions["MwaaExecutionRole"]  # fmt: skip
+            "events:PutEvents", "s3:PutObject", "sqs:ReceiveMessage", "iam:PassRole"} <= actions["MwaaExecutionRole"]  # fmt: skip
+    named = {c.resource for calls in recorded.values() for c in calls if c.resource != "*"}
+    assert len(named) > 20  # resources named, not only actions
     assert {"secretsmanager:GetSecretValue", "s3:PutObject"} <= actions["DownloaderRole"]
     assert {"s3:ListBucket", "s3:PutObject", "glue:CreatePartition"} <= actions["GlueRole"]
 

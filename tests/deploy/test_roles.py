@@ -129,6 +129,16 @@ def recorded(local_aws, dagbag, resolve) -> dict[str, set[call_log.Call]]:
     travel = "".join(json.dumps(dict(r, replay_id=f"roles:{n}")) + "\n" for n, r in enumerate(travel_time_rows(50, 5)))
     s3.put_object(Bucket=SETTINGS.raw_bucket, Key="uber_movement/2021/03/09/10/roles-1", Body=travel.encode())
 
+    # As on a first deployment, the DAGs create their Glue jobs and crawlers (handing them the
+    # Glue role: iam:PassRole), whatever earlier tests of this session left.
+    glue, ours = local_aws.client("glue"), f"pipelines-{SETTINGS.env}-"
+    for job in glue.list_jobs()["JobNames"]:
+        if job.startswith(ours):
+            glue.delete_job(JobName=job)
+    for crawler in glue.list_crawlers()["CrawlerNames"]:
+        if crawler.startswith(ours):
+            glue.delete_crawler(Name=crawler)
+
     variable = f"AIRFLOW_CONN_{SETTINGS.aws_conn_id.upper()}"
     local_connection = os.environ[variable]
     volume = Volume(vehicles_per_day=(5, 8), readings_per_vehicle=(3, 5))

@@ -16,7 +16,6 @@ and the workgroup of Athena calls that name only a query id.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from fnmatch import fnmatchcase
@@ -35,6 +34,7 @@ from local.sources.uber_movement.travel_times import rows as travel_time_rows
 from local.sources.vehicle_api import ApiConfig, SampleVehicleApi, Volume
 from pipelines.settings import SETTINGS
 from tests.support.cloudformation import Resolver, template
+from tests.support.triggers import first_event
 
 ROLES = {"mwaa": "MwaaExecutionRole", "downloader": "DownloaderRole", "glue": "GlueRole"}
 # The statements of the AWS managed policies the template attaches that bear on these calls
@@ -99,15 +99,6 @@ def as_role(role_name: str) -> str:
     return json.dumps(connection)
 
 
-def first_event(trigger) -> dict:
-    async def events() -> dict:
-        async for event in trigger.run():
-            return event.payload
-        raise AssertionError("the trigger ended without an event")
-
-    return asyncio.run(asyncio.wait_for(events(), timeout=60))
-
-
 def run(dagbag, dag_id: str, conf: dict):
     return dagbag.get_dag(dag_id).test(logical_date=pendulum.now("UTC"), run_conf=conf)
 
@@ -159,7 +150,7 @@ def recorded(local_aws, dagbag, resolve) -> dict[str, set[call_log.Call]]:
                 # The triggerer's asset watcher of uber_movement, polling the arrivals queue (the
                 # raw file above was notified to it).
                 watcher = dagbag.get_dag("uber_movement").timetable.asset_condition.watchers[0]
-                assert first_event(watcher.trigger)["status"] == "success"
+                assert first_event(watcher.trigger, timeout=60)["status"] == "success"
         finally:
             os.environ[variable] = local_connection
     assert states == {**dict.fromkeys(states, DagRunState.SUCCESS), "never downloaded": DagRunState.FAILED}

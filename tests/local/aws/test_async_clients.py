@@ -15,20 +15,10 @@ from airflow.providers.amazon.aws.triggers.s3 import S3KeyTrigger
 
 from pipelines.settings import SETTINGS
 from tests.support.regions import SECOND_REGION as REGION
+from tests.support.triggers import first_event
 
 ROLE = "arn:aws:iam::123456789012:role/async-client-tests"
 AWS = {"aws_conn_id": SETTINGS.aws_conn_id, "region_name": REGION}
-
-
-def first_event(trigger) -> dict:
-    """What the triggerer would hand back to the task: the trigger's first event."""
-
-    async def run() -> dict:
-        async for event in trigger.run():
-            return event.payload
-        raise AssertionError("the trigger ended without an event")
-
-    return asyncio.run(asyncio.wait_for(run(), timeout=120))
 
 
 def start_query(eu, bucket: str, sql: str) -> str:

@@ -4,13 +4,12 @@ key's, a recording holds only what happened inside it, and each call names its r
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
-import zipfile
 
 from local.aws import call_log
 from local.aws.credentials import ACCESS_KEY_ID
+from tests.support.lambdas import python_function
 from tests.support.regions import SECOND_REGION, Regional
 
 ROLE_NAME = "call-log-tests"
@@ -25,19 +24,7 @@ def handler(event, context):
 
 
 def function(aws: Regional) -> str:
-    iam = aws.client("iam")
-    try:
-        iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument="{}")
-    except iam.exceptions.EntityAlreadyExistsException:
-        pass
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("app.py", HANDLER)
-    name = f"fn-{uuid.uuid4().hex[:8]}"
-    aws.client("lambda").create_function(
-        FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": code.getvalue()}
-    )
-    return name
+    return python_function(aws, ROLE_NAME, HANDLER, "app.handler", "fn", Runtime="python3.12")
 
 
 def test_a_lambdas_calls_are_its_roles_and_the_recording_names_action_and_resource(local_aws, bucket):

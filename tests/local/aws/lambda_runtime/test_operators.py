@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
-import textwrap
 import uuid
-import zipfile
 
 import pytest
 from airflow.providers.amazon.aws.operators.lambda_function import LambdaInvokeFunctionOperator
 
 from pipelines.settings import SETTINGS
 from tests.support.dag_runner import returned_value, run_dag, tiny_dag
+from tests.support.lambdas import python_function
 
 ROLE_NAME = "lambda-operator-tests"
 
@@ -39,24 +37,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def function_name(local_aws):
-    iam = local_aws.client("iam")
-    try:
-        iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument="{}")
-    except iam.exceptions.EntityAlreadyExistsException:
-        pass
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("batch.py", textwrap.dedent(HANDLER))
-    name = f"operator-{uuid.uuid4().hex[:8]}"
-    local_aws.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Role=f"arn:aws:iam::123456789012:role/{ROLE_NAME}",
-        Handler="batch.handler",
-        Code={"ZipFile": buffer.getvalue()},
-        Timeout=30,
-    )
-    return name
+    return python_function(local_aws, ROLE_NAME, HANDLER, "batch.handler", "operator", Runtime="python3.11", Timeout=30)
 
 
 def invoke_task(function_name: str, event: dict) -> LambdaInvokeFunctionOperator:

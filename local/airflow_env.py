@@ -72,6 +72,11 @@ def airflow_env(home: Path, aws_endpoint: str, api_port: int, settings: Settings
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        # A task's supervisor notices its process's exit up to this long after the last log line
+        # (it waits in select() with nothing left to read). Locally a trigger can resume a task
+        # within that time, and Airflow 3.3.1 then takes the late "success" of the exit on defer
+        # for an external kill of the resumed try and fails it (apache/airflow#72716): 1 s, not 5.
+        "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
         f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": aws_connection(aws_endpoint, settings.region),
         # The local AWS answers in seconds: check a deferred wait every second, not every 10.
         "PIPELINES_POLL_SECONDS": os.environ.get("PIPELINES_POLL_SECONDS", "1"),

@@ -5,20 +5,37 @@ A deferral costs a second worker execution (start, DAG parse) and a triggerer ->
 executor round trip, seconds each (``make bench``): more than Athena takes for a DDL statement
 or a small INSERT. So the worker watches the statement for ``defer_after`` seconds, as the
 provider's own deferrable sensors poke once before they defer, and only a statement still
-running then goes to the triggerer (the provider's AthenaTrigger). 0 defers at once.
+running then goes to the triggerer (the provider's AthenaTrigger, first checking one poll
+interval after the deferral: see AthenaStatementTrigger). 0 defers at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.athena import AthenaHook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
-from airflow.triggers.base import BaseTrigger
+from airflow.providers.amazon.aws.triggers.athena import AthenaTrigger
+from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 WATCH_INTERVAL = 1.0  # seconds between two status checks in the worker
+
+
+class AthenaStatementTrigger(AthenaTrigger):
+    """The provider's AthenaTrigger, whose first check is one ``waiter_delay`` after the
+    deferral instead of at once: the worker has just seen the statement running (or, with a
+    watch of 0, just submitted it). A trigger firing within a second or two of the deferral also
+    meets Airflow 3.3.1's race (apache/airflow#72716): the scheduler takes the deferring
+    worker's late exit report for a kill of the resumed try, fails it, and the try after it."""
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        await asyncio.sleep(self.waiter_delay)
+        async for event in super().run():
+            yield event
 
 
 class AthenaStatementOperator(AthenaOperator):
@@ -37,6 +54,8 @@ class AthenaStatementOperator(AthenaOperator):
         """AthenaOperator.execute submits the statement, then defers. Returning instead means the
         statement has ended: execute goes on as without deferral, reading its final state and
         failing with Athena's reason if it failed."""
+        if type(trigger) is AthenaTrigger:
+            trigger = AthenaStatementTrigger(**trigger.serialize()[1])
         if self.defer_after <= 0:
             super().defer(trigger=trigger, method_name=method_name, kwargs=kwargs, timeout=timeout)
         deadline = time.monotonic() + self.defer_after

@@ -1,16 +1,20 @@
 """AthenaStatementOperator against the local Athena: a statement that ends within the watch is
 reported by the worker, as without deferral; one still running, or any with a watch of 0, is
-handed to the provider's AthenaTrigger."""
+handed to the provider's AthenaTrigger, first checking one poll interval after the deferral."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 from airflow.providers.amazon.aws.triggers.athena import AthenaTrigger
 from airflow.sdk.exceptions import TaskDeferred
+from airflow.triggers.base import TriggerEvent
 
-from pipelines.athena_statement import AthenaStatementOperator
+from pipelines.athena_statement import AthenaStatementOperator, AthenaStatementTrigger
 from pipelines.settings import SETTINGS
 from tests.support.dag_runner import returned_value, run_dag, tiny_dag
+from tests.support.triggers import first_event
 
 
 def statement(task_id: str, query: str, defer_after: float) -> AthenaStatementOperator:
@@ -52,8 +56,30 @@ def test_a_watch_of_zero_defers_at_once_to_the_providers_trigger(local_aws):
     qid = submitted(operator)
     with pytest.raises(TaskDeferred) as deferred:
         operator.defer(trigger=trigger_of(qid), method_name="execute_complete")
-    assert isinstance(deferred.value.trigger, AthenaTrigger)
-    assert deferred.value.trigger.return_value == qid and deferred.value.method_name == "execute_complete"
+    trigger = deferred.value.trigger
+    assert type(trigger) is AthenaStatementTrigger and deferred.value.method_name == "execute_complete"
+    assert trigger.serialize() == (
+        "pipelines.athena_statement.AthenaStatementTrigger",
+        trigger_of(qid).serialize()[1],
+    )
+    assert first_event(trigger, timeout=30) == {"status": "success", "value": qid}
+
+
+def test_the_trigger_checks_first_one_poll_interval_after_the_deferral(monkeypatch):
+    calls = []
+
+    async def sleep(seconds: float) -> None:
+        calls.append(("sleep", seconds))
+
+    async def providers_run(self: AthenaTrigger):  # stands in for the provider's checks
+        calls.append(("check", self.waiter_args["QueryExecutionId"]))
+        yield TriggerEvent({"status": "success", "value": "q-1"})
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    monkeypatch.setattr(AthenaTrigger, "run", providers_run)
+    trigger = AthenaStatementTrigger("q-1", waiter_delay=7, waiter_max_attempts=3, aws_conn_id=None)
+    assert first_event(trigger) == {"status": "success", "value": "q-1"}
+    assert calls == [("sleep", 7), ("check", "q-1")]
 
 
 def test_in_a_run_a_short_statement_returns_its_id_and_a_failed_one_fails_with_athenas_reason(local_aws, airflow_db):

@@ -22,7 +22,7 @@ from pipelines.settings import SETTINGS
 from pipelines.uber_movement.tables import RAW_PREFIX, raw_hour
 from tests.support.athena import athena_rows
 from tests.support.kinesis import read_stream
-from tests.support.services import cli_json, rest, wait_for_run
+from tests.support.services import cli_json, rest, wait_for_run, wait_for_success, why_not_green
 from tests.support.uber_movement_reference import typed_independently
 
 pytestmark = pytest.mark.services
@@ -130,7 +130,8 @@ def test_arrivals_start_runs_a_lost_notification_is_caught_up_and_a_second_repla
 
     first = csv_file(tmp_path, "arrivals_a.csv", seed=41)
     landed = replay_and_wait_for_landing(stack, first)
-    assert {r["state"] for r in wait_for_runs_notified_of(stack, api_token, known, landed)} == {"success"}
+    notified = wait_for_runs_notified_of(stack, api_token, known, landed)
+    assert {r["state"] for r in notified} == {"success"}, why_not_green(stack, DAG_ID, notified)
     wait_until_idle(stack)
     assert_lake_holds(stack, first)
     known = wait_until_idle(stack)
@@ -145,7 +146,7 @@ def test_arrivals_start_runs_a_lost_notification_is_caught_up_and_a_second_repla
         time.sleep(5)
         assert not [r for r in set(runs(stack)) - known if r.startswith("asset_triggered__")]
         stack.airflow("dags", "trigger", DAG_ID, "--run-id", "safety-net")  # a run without a message
-        assert wait_for_run(stack, DAG_ID, "safety-net", timeout=300)["state"] == "success"
+        wait_for_success(stack, DAG_ID, "safety-net", timeout=300)
         assert_lake_holds(stack, second)
     finally:
         s3.put_bucket_notification_configuration(Bucket=SETTINGS.raw_bucket, NotificationConfiguration=notifications)
@@ -154,7 +155,8 @@ def test_arrivals_start_runs_a_lost_notification_is_caught_up_and_a_second_repla
     known = wait_until_idle(stack)
 
     landed = replay_and_wait_for_landing(stack, first)  # the same rows again, new files
-    assert {r["state"] for r in wait_for_runs_notified_of(stack, api_token, known, landed)} == {"success"}
+    notified = wait_for_runs_notified_of(stack, api_token, known, landed)
+    assert {r["state"] for r in notified} == {"success"}, why_not_green(stack, DAG_ID, notified)
     wait_until_idle(stack)
     assert_lake_holds(stack, first)
     assert_lake_holds(stack, second)

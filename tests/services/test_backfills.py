@@ -13,7 +13,7 @@ from local.sources.vehicle_api.data import expected_records
 from local.stack import DevStack, wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import PROCESSED_TABLE
-from tests.support.services import rest, wait_for_run, wait_for_runs
+from tests.support.services import rest, wait_for_runs, wait_for_success, why_not_green
 from tests.support.traffic_reference import expected_rows, records_of, same
 
 pytestmark = pytest.mark.services
@@ -69,11 +69,13 @@ def test_download_backfill_of_three_days_gives_one_processing_run_per_day(stack,
     backfill(stack, "vehicle_api_download", DAYS[0], DAYS[-1])
 
     downloads = wait_for_runs(stack, "vehicle_api_download", 3, prefix="backfill__")
-    assert sorted((r["logical_date"][:10], r["state"]) for r in downloads) == [(day, "success") for day in DAYS]
+    assert sorted((r["logical_date"][:10], r["state"]) for r in downloads) == [(day, "success") for day in DAYS], (
+        why_not_green(stack, "vehicle_api_download", downloads)
+    )
     runs = processing_runs(stack, api_token, DAYS)
     assert sorted((r["partition_key"], r["run_type"], r["state"]) for r in runs) == [
         (day, "asset_triggered", "success") for day in DAYS
-    ]
+    ], why_not_green(stack, "vehicle_api_processing", runs)
     for run in runs:
         assert processed_days(stack, api_token, run) == [run["partition_key"]]
     for day in DAYS:
@@ -87,7 +89,7 @@ def test_download_backfill_of_three_days_gives_one_processing_run_per_day(stack,
     before = {day: (sensor_rows(stack, day), intervals(stack, day)) for day in DAYS}
     again = "cli_download_again_2026-03-02"
     stack.airflow("dags", "trigger", "vehicle_api_download", "--run-id", again, "--conf", '{"date": "2026-03-02"}')
-    assert wait_for_run(stack, "vehicle_api_download", again)["state"] == "success"
+    wait_for_success(stack, "vehicle_api_download", again)
     deadline = time.monotonic() + 600
     while len(runs := processing_runs(stack, api_token, DAYS)) < 4 and time.monotonic() < deadline:
         time.sleep(3)
@@ -96,7 +98,7 @@ def test_download_backfill_of_three_days_gives_one_processing_run_per_day(stack,
         ("2026-03-02", "success"),
         ("2026-03-02", "success"),
         ("2026-03-03", "success"),
-    ]
+    ], why_not_green(stack, "vehicle_api_processing", runs)
     latest = max((r for r in runs if r["partition_key"] == "2026-03-02"), key=lambda r: r["run_after"])
     assert processed_days(stack, api_token, latest) == ["2026-03-02"]
     for day in DAYS:
@@ -123,7 +125,7 @@ def test_traffic_backfill_of_three_days_writes_three_correct_partitions(stack):
         ("2020-07-14", "success"),
         ("2020-07-15", "success"),
         ("2020-07-16", "success"),
-    ]
+    ], why_not_green(stack, "traffic_batch", runs)
     partitions = aws.client("glue").get_partitions(DatabaseName=SETTINGS.lake_database, TableName=PROCESSED_TABLE)
     assert {("2020", "07", "14"), ("2020", "07", "15"), ("2020", "07", "16")} <= {
         tuple(p["Values"]) for p in partitions["Partitions"]
@@ -149,7 +151,7 @@ def test_download_triggered_from_the_cli_with_a_date_succeeds(stack):
     conf = json.dumps({"date": "2026-03-10"})
     stack.airflow("dags", "trigger", "vehicle_api_download", "--run-id", run_id, "--conf", conf)
 
-    assert wait_for_run(stack, "vehicle_api_download", run_id)["state"] == "success"
+    wait_for_success(stack, "vehicle_api_download", run_id)
     listing = stack.client("s3").list_objects_v2(
         Bucket=SETTINGS.raw_bucket, Prefix="vehicle_api/vehicles/creation_date=2026-03-10/"
     )
@@ -182,7 +184,7 @@ def test_web_hits_backfill_of_six_hours_writes_six_exact_partitions_per_table(st
     runs = wait_for_runs(stack, "web_hits_hourly", 6, prefix="backfill__", timeout=900)
     assert sorted((r["logical_date"][:13], r["state"]) for r in runs) == [
         (f"2024-06-01T{hour:02d}", "success") for hour in range(6)
-    ]
+    ], why_not_green(stack, "web_hits_hourly", runs)
     lines = list(lines_of(files))
     glue = stack.client("glue")
     for table in AGGREGATES:

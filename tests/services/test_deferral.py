@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.support.services import assert_day_is_exact, land_traffic, task_log, task_states, wait_for_run
+from tests.support.services import assert_day_is_exact, land_traffic, task_log, task_states, wait_for_success
 
 pytestmark = pytest.mark.services
 DAY = date(2020, 8, 3)  # apart from the other service tests' days
@@ -33,7 +33,7 @@ def test_every_aws_wait_of_a_traffic_run_is_deferred_to_the_triggerer(stack):
     run_id = "deferral"
     stack.airflow("dags", "trigger", "traffic_batch", "--run-id", run_id, "--conf", json.dumps({"date": str(DAY)}))
 
-    assert wait_for_run(stack, "traffic_batch", run_id, timeout=900)["state"] == "success"
+    wait_for_success(stack, "traffic_batch", run_id, timeout=900)
     assert_day_is_exact(stack, records, DAY)
     states = task_states(stack, "traffic_batch", run_id)
     assert AWS_WAITS <= set(states) and {states[t] for t in AWS_WAITS} == {"success"}

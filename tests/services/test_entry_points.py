@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.support.services import assert_day_is_exact, land_traffic, rest, wait_for_run
+from tests.support.services import assert_day_is_exact, land_traffic, rest, wait_for_success
 
 pytestmark = pytest.mark.services
 FIRST = date(2020, 7, 20)  # days apart from test_backfills' 2020-07-13..17
@@ -39,19 +39,19 @@ def test_dags_test_at_a_historical_logical_date_processes_that_day(stack, traffi
 def test_dags_trigger_with_a_historical_logical_date_processes_that_day(stack, traffic):
     day = FIRST + timedelta(days=1)
     stack.airflow("dags", "trigger", "traffic_batch", "--run-id", "cli_logical_date", "--logical-date", str(day))
-    assert wait_for_run(stack, "traffic_batch", "cli_logical_date", timeout=600)["state"] == "success"
+    wait_for_success(stack, "traffic_batch", "cli_logical_date", timeout=600)
     assert_day_is_exact(stack, traffic, day)
 
 
 def test_ui_form_with_a_logical_date_and_no_date_param_processes_the_logical_dates_day(stack, traffic, api_token):
     day = FIRST + timedelta(days=2)
     run_id = trigger_as_the_ui_form_does(stack, api_token, {"logical_date": f"{day}T00:00:00Z", "conf": {"date": None}})
-    assert wait_for_run(stack, "traffic_batch", run_id, timeout=600)["state"] == "success"
+    wait_for_success(stack, "traffic_batch", run_id, timeout=600)
     assert_day_is_exact(stack, traffic, day)
 
 
 def test_ui_form_with_only_the_date_param_processes_that_day(stack, traffic, api_token):
     day = FIRST + timedelta(days=3)
     run_id = trigger_as_the_ui_form_does(stack, api_token, {"logical_date": None, "conf": {"date": str(day)}})
-    assert wait_for_run(stack, "traffic_batch", run_id, timeout=600)["state"] == "success"
+    wait_for_success(stack, "traffic_batch", run_id, timeout=600)
     assert_day_is_exact(stack, traffic, day)

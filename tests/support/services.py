@@ -47,6 +47,13 @@ def wait_for_run(stack: Any, dag_id: str, run_id: str, timeout: float = 300) -> 
         time.sleep(2)
 
 
+def wait_for_success(stack: Any, dag_id: str, run_id: str, timeout: float = 300) -> dict:
+    """``wait_for_run``, and the run must have succeeded (else its failed tasks' errors are shown)."""
+    row = wait_for_run(stack, dag_id, run_id, timeout)
+    assert row["state"] == "success", why_not_green(stack, dag_id, [row])
+    return row
+
+
 def wait_for_runs(stack: Any, dag_id: str, count: int, prefix: str = "", timeout: float = 600) -> list[dict]:
     """Block until ``count`` runs of ``dag_id`` (whose run id starts with ``prefix``) exist and
     none of them is unfinished; return them. Unpausing also schedules the latest interval's
@@ -89,6 +96,45 @@ def task_log(stack: Any, dag_id: str, run_id: str, task_id: str) -> tuple[str, s
     assert worker, f"no log of {dag_id}.{task_id} in {run_id}"
     triggerer = sorted(folder.glob("attempt=*.log.trigger.*.log"))
     return "\n".join(p.read_text() for p in worker), "\n".join(p.read_text() for p in triggerer)
+
+
+def task_errors(stack: Any, dag_id: str, run_id: str, task_id: str) -> list[str]:
+    """The error events of a task instance's worker logs, try by try (JSON lines)."""
+    folder = stack.home / "airflow" / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+    errors = []
+    for path in sorted(folder.glob("attempt=*.log")):
+        for line in path.read_text().splitlines():
+            event = json.loads(line) if line.startswith("{") else {}
+            if event.get("level") in ("error", "critical"):
+                details = " | ".join(d.get("exc_value", "") for d in event.get("error_detail", []))
+                errors.append(f"{path.name}: {event.get('event')} {details}".strip())
+    return errors
+
+
+def scheduler_errors(stack: Any, mention: str) -> list[str]:
+    """The scheduler's error lines that mention ``mention`` (e.g. "dag.task run_id")."""
+    path = stack.logs / "scheduler.log"
+    lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+    return [line[:500] for line in lines if "[error" in line and mention in line]
+
+
+def why_not_green(stack: Any, dag_id: str, rows: list[dict]) -> str:
+    """For an assertion's message: each run of ``rows`` that did not succeed, its failed tasks and
+    their logged errors (a service test fails on a run the test cannot see into otherwise)."""
+    lines = []
+    for row in rows:
+        if row["state"] == "success":
+            continue
+        run_id = row.get("run_id") or row["dag_run_id"]  # the CLI's name, or the REST API's
+        lines.append(f"{run_id}: {row['state']}")
+        for task_id, state in task_states(stack, dag_id, run_id).items():
+            if state not in ("success", "skipped"):
+                lines.append(f"  {task_id}: {state}")
+                lines += [f"    {error}" for error in task_errors(stack, dag_id, run_id, task_id)]
+                lines += [
+                    f"    scheduler: {error}" for error in scheduler_errors(stack, f"{dag_id}.{task_id} {run_id}")
+                ]
+    return "\n".join(lines)
 
 
 def land_traffic(stack: Any, first: date, last: date, seed: int, detectors: int = 3) -> list:

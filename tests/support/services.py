@@ -6,6 +6,7 @@ import json
 import time
 import urllib.request
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from local.sources import traffic as feed
@@ -88,10 +89,15 @@ def task_states(stack: Any, dag_id: str, run_id: str) -> dict[str, str]:
     return {r["task_id"]: r["state"] for r in rows}
 
 
+def task_log_folder(stack: Any, dag_id: str, run_id: str, task_id: str) -> Path:
+    """Where Airflow writes a task instance's logs, one file per try."""
+    return stack.home / "airflow" / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+
+
 def task_log(stack: Any, dag_id: str, run_id: str, task_id: str) -> tuple[str, str]:
     """A task instance's logs over its tries: what its workers wrote, and what the triggerer
     wrote for it (Airflow keeps that beside the try's log as ``attempt=N.log.trigger.<id>.log``)."""
-    folder = stack.home / "airflow" / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+    folder = task_log_folder(stack, dag_id, run_id, task_id)
     worker = sorted(folder.glob("attempt=*.log"))
     assert worker, f"no log of {dag_id}.{task_id} in {run_id}"
     triggerer = sorted(folder.glob("attempt=*.log.trigger.*.log"))
@@ -100,9 +106,8 @@ def task_log(stack: Any, dag_id: str, run_id: str, task_id: str) -> tuple[str, s
 
 def task_errors(stack: Any, dag_id: str, run_id: str, task_id: str) -> list[str]:
     """The error events of a task instance's worker logs, try by try (JSON lines)."""
-    folder = stack.home / "airflow" / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
     errors = []
-    for path in sorted(folder.glob("attempt=*.log")):
+    for path in sorted(task_log_folder(stack, dag_id, run_id, task_id).glob("attempt=*.log")):
         for line in path.read_text().splitlines():
             event = json.loads(line) if line.startswith("{") else {}
             if event.get("level") in ("error", "critical"):

@@ -6,14 +6,17 @@ Arguments: ``--hour YYYY-MM-DDTHH`` (UTC), ``--raw_bucket``, ``--lake_bucket``, 
 A hit belongs to H by its Timestamp in UTC. Its folder is its own UTC minute, but a line may be
 written in the folder next to it (a writer flushing at the turn of the hour), so the job reads
 the folders of H-1, H and H+1 and counts the hits whose UTC time is in [H, H+1). Lines of H's
-own folder that are no hit (not a JSON object with the expected types, empty, without or with
-an unreadable Timestamp, or stamped more than an hour from their folder, which no run reads)
-are rejected by this run alone: counted, and written with their reason and file to
-``s3://<raw>/web_hits/_quarantine/year=/month=/day=/hour=/``, replaced on rerun.
+own folder that are no hit (not UTF-8 text, empty, not a JSON object with the expected types,
+without or with an unreadable Timestamp, or stamped more than an hour from their folder, which
+no run reads) are rejected by this run alone: counted, and written with their reason and file to
+``s3://<raw>/web_hits/_quarantine/year=/month=/day=/hour=/``, replaced on rerun. A byte order
+mark opening a line is ignored, as JSON parsers may (RFC 8259).
 
-One scan parses the three folders with Spark's JSON source into a small summary (hits counted by
-all four keys, rejects by file); the aggregates come from the summary, and only the few files
-holding rejected or blank lines are read again as text, to quarantine each line as it was.
+One scan reads the three folders as lines and classifies each line once into a small summary
+(hits counted by all four keys, rejected lines by file, text and reason); the aggregates, the
+quarantine and the report come from it. H's folder's lines are also counted from their bytes,
+apart: the DAG's check fails the run unless every one of them is a hit, another hour's line, or
+rejected (pipelines.web_hits.checks).
 
 Each aggregate is written to this attempt's own location in the table's attempts table and
 registered there; the DAG checks the attempt and only then switches the published partitions
@@ -83,24 +86,25 @@ def with_folder(frame: DataFrame, folder: datetime) -> DataFrame:
     )
 
 
-def read_hits(spark: Any, raw: str, files_by_folder: dict[datetime, list[str]]) -> DataFrame:
-    """The listed files parsed by Spark's JSON source (4x faster than parsing text with from_json), with
-    file and folder hour; a malformed line keeps its text in the corrupt-record column, a blank one is skipped."""
-    reader = spark.read.schema(HIT_SCHEMA).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
+def read_lines(spark: Any, raw: str, files_by_folder: dict[datetime, list[str]]) -> DataFrame:
+    """Every line of the listed files (split at LF, CRLF or CR; blank ones too) with its file and
+    folder hour, parsed. One reading decides everything about a line, so a line is counted once:
+    as a hit, as a reject or as another hour's."""
     frames = [
-        with_folder(reader.json([f"s3://{raw}/{key}" for key in keys]), folder)
+        with_folder(spark.read.text([f"s3://{raw}/{key}" for key in keys]), folder)
         for folder, keys in files_by_folder.items()
         if keys
     ]
-    return reduce(DataFrame.unionAll, frames)
-
-
-def read_lines(spark: Any, paths: list[str], folder: datetime) -> DataFrame:
-    """Every line of these files as text and parsed (blank ones too), for the quarantine's exact lines."""
-    lines = with_folder(spark.read.text(paths), folder)
-    return lines.select(
-        "value", "file", "folder", F.from_json("value", HIT_SCHEMA, {"columnNameOfCorruptRecord": CORRUPT}).alias("hit")
-    ).select("value", "file", "folder", "hit.*")
+    lines = reduce(DataFrame.unionAll, frames)
+    # The text source keeps a line's bytes as they are; decoding replaces what is not UTF-8,
+    # so a line whose bytes do not survive the round trip is not UTF-8 text.
+    raw_bytes = F.col("value").cast("binary")
+    utf8 = F.encode(F.decode(raw_bytes, "UTF-8"), "UTF-8") == raw_bytes
+    text = F.regexp_replace("value", "^\ufeff", "")  # a byte order mark, which JSON parsers may ignore (RFC 8259)
+    parsed = F.from_json(text, HIT_SCHEMA, {"columnNameOfCorruptRecord": CORRUPT})
+    return lines.select("value", "file", "folder", utf8.alias("utf8"), parsed.alias("hit")).select(
+        "value", "file", "folder", "utf8", "hit.*"
+    )
 
 
 def classify(parsed: DataFrame) -> DataFrame:
@@ -110,10 +114,10 @@ def classify(parsed: DataFrame) -> DataFrame:
     far = (F.col("at") < F.col("folder") - F.expr("INTERVAL 1 HOUR")) | (
         F.col("at") >= F.col("folder") + F.expr("INTERVAL 2 HOURS")
     )
-    blank = F.trim("value") == "" if "value" in parsed.columns else F.lit(False)
     reason = (
-        F.when(F.col(CORRUPT).isNotNull(), F.lit("not a JSON object with the expected field types"))
-        .when(blank, F.lit("empty line"))
+        F.when(~F.col("utf8"), F.lit("not UTF-8 text"))
+        .when(F.trim("value") == "", F.lit("empty line"))
+        .when(F.col(CORRUPT).isNotNull(), F.lit("not a JSON object with the expected field types"))
         .when(F.col("Timestamp").isNull(), F.lit("missing Timestamp"))
         .when(F.col("at").isNull(), F.lit("Timestamp is not ISO-8601"))
         .when(far, F.lit("Timestamp more than an hour from its folder"))
@@ -122,10 +126,11 @@ def classify(parsed: DataFrame) -> DataFrame:
 
 
 def summarize(lines: DataFrame, hour: datetime) -> DataFrame:
-    """The classified lines counted by kind: hits by all four keys, rejected lines by file.
+    """The classified lines counted by kind: hits by all four keys, rejected lines by file, line
+    and reason (they are few), the rest by kind alone.
 
-    One scan of the files yields this small table; the three aggregates and the list of files
-    to quarantine lines from are computed from it (hit counts add up exactly, as counts do).
+    One scan of the files yields this small table; the three aggregates, the quarantine and the
+    report's figures are computed from it (hit counts add up exactly, as counts do).
     """
     start = F.to_timestamp(F.lit(hour.strftime("%Y-%m-%d %H:%M:%S")))
     end = F.to_timestamp(F.lit((hour + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")))
@@ -141,14 +146,28 @@ def summarize(lines: DataFrame, hour: datetime) -> DataFrame:
         "kind",
         "own",
         *[F.when(hit, F.col(name)).alias(name) for name in ("CountryCode", "Domain", "GroupID", "UserAgent")],
-        F.when(rejected, F.col("file")).alias("file"),
+        *[F.when(rejected, F.col(name)).alias(name) for name in ("file", "value", "reason", "utf8")],
     ).agg(F.count(F.lit(1)).alias("n"))
 
 
-def blank_lines(spark: Any, paths: list[str]) -> DataFrame:
-    """Blank lines per file (the JSON source skips them; a feed that writes them should be seen)."""
-    lines = spark.read.text(paths).filter(F.trim("value") == "")
-    return lines.groupBy(F.input_file_name().alias("file")).agg(F.count(F.lit(1)).alias("n"))
+def count_lines(spark: Any, paths: list[str]) -> int:
+    """The files' lines counted from their bytes, apart from the text source that classifies them
+    (LF, CRLF and CR end a line, as there): what the check holds every line's kind against."""
+    if not paths:
+        return 0
+    return spark.sparkContext.binaryFiles(",".join(paths)).map(lambda item: len(item[1].splitlines())).sum()
+
+
+def quarantine_lines(summary: DataFrame) -> DataFrame:
+    """The rejected lines as they were (``line_base64`` too when they are not UTF-8 text)."""
+    rejected = summary.filter(F.col("kind") == "rejected")
+    line = F.struct(
+        F.col("value").alias("line"),
+        F.when(~F.col("utf8"), F.base64(F.col("value").cast("binary"))).alias("line_base64"),
+        "reason",
+        "file",
+    )
+    return rejected.select(F.explode(F.array_repeat(line, F.col("n").cast("int"))).alias("q")).select("q.*")
 
 
 def main() -> None:
@@ -172,32 +191,28 @@ def main() -> None:
         "attempt": attempt,
         "files_read": len(files),
         "bytes_read": sum(size for _, size in files),
-        "lines_in_hour_folder": 0,
+        "lines_in_hour_folder": 0,  # counted from the bytes; each is a hit of H, another hour's, or rejected
         "hits_counted": 0,
+        "hits_from_hour_folder": 0,
+        "lines_of_other_hours": 0,
         "rejected": 0,
         "rejected_by_reason": {},
         "rows": {table: 0 for table in AGGREGATES},
     }
     if files:
         keys_by_folder = {folder: [key for key, _ in listed] for folder, listed in files_by_folder.items()}
-        summary = summarize(classify(read_hits(spark, raw, keys_by_folder)), hour).cache()  # small
-        figures = summary.groupBy("kind", "own", "file").agg(F.sum("n").alias("n")).collect()
-        own_files = [f"s3://{raw}/{key}" for key in keys_by_folder[hour]]
-        blank_files = {row["file"]: row["n"] for row in blank_lines(spark, own_files).collect()} if own_files else {}
-        report["lines_in_hour_folder"] = sum(row["n"] for row in figures if row["own"]) + sum(blank_files.values())
+        summary = summarize(classify(read_lines(spark, raw, keys_by_folder)), hour).cache()  # small
+        figures = summary.groupBy("kind", "own", "reason").agg(F.sum("n").alias("n")).collect()
+        report["lines_in_hour_folder"] = count_lines(spark, [f"s3://{raw}/{key}" for key in keys_by_folder[hour]])
         report["hits_counted"] = sum(row["n"] for row in figures if row["kind"] == "hit")
-        with_rejects = sorted({row["file"] for row in figures if row["kind"] == "rejected"} | set(blank_files))
+        report["hits_from_hour_folder"] = sum(row["n"] for row in figures if row["kind"] == "hit" and row["own"])
+        report["lines_of_other_hours"] = sum(row["n"] for row in figures if row["kind"] == "other" and row["own"])
+        report["rejected_by_reason"] = {row["reason"]: row["n"] for row in figures if row["kind"] == "rejected"}
+        report["rejected"] = sum(report["rejected_by_reason"].values())
         quarantine = f"s3://{raw}/{RAW_PREFIX}_quarantine/{hour_prefix(hour)}"
         delete_prefix(s3, raw, quarantine.removeprefix(f"s3://{raw}/"))
-        if with_rejects:  # the few files with rejected lines, read again as text to keep each line as it was
-            rejected = classify(read_lines(spark, with_rejects, hour)).filter(F.col("reason").isNotNull()).cache()
-            report["rejected_by_reason"] = {
-                row["reason"]: row["count"] for row in rejected.groupBy("reason").count().collect()
-            }
-            report["rejected"] = sum(report["rejected_by_reason"].values())
-            rejected.select(F.col("value").alias("line"), "reason", "file").coalesce(1).write.mode("overwrite").json(
-                quarantine
-            )
+        if report["rejected"]:
+            quarantine_lines(summary).coalesce(1).write.mode("overwrite").json(quarantine)
         if report["hits_counted"]:
             hits = summary.filter(F.col("kind") == "hit")
             rows = hits.agg(

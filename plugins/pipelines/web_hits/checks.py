@@ -19,6 +19,15 @@ def verify_hour(figures: dict[str, int], report: dict[str, Any], found: set[str]
     expected = {report["attempt"]} if report["hits_counted"] else {name for name in found if name.endswith("-0")}
     if found != expected:
         problems.append(f"the attempts found {sorted(found)} are not the job's last run's ({report['attempt']})")
+    accounted = report["hits_from_hour_folder"] + report["lines_of_other_hours"] + report["rejected"]
+    if accounted != report["lines_in_hour_folder"]:
+        problems.append(
+            f"the hour's folder has {report['lines_in_hour_folder']} lines but {report['hits_from_hour_folder']} hits,"
+            f" {report['lines_of_other_hours']} lines of other hours and {report['rejected']} rejected ones"
+            " account for them: a line was lost or counted twice"
+        )
+    if sum(report["rejected_by_reason"].values()) != report["rejected"]:
+        problems.append(f"rejected {report['rejected']} lines but the reasons add up to {report['rejected_by_reason']}")
     for table in AGGREGATES:
         hits, rows, duplicated = (figures[f"{table}_{name}"] for name in ("hits", "rows", "duplicated_keys"))
         if hits != report["hits_counted"]:

@@ -4,6 +4,7 @@ counts written out here."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pendulum
@@ -21,7 +22,7 @@ def hit(country: str, domain: str, group: object, timestamp: str | None) -> str:
     fields = {"GroupID": group, "CountryCode": country, "UserAgent": UA, "Language": "nl-BE", "Domain": domain}
     if timestamp is not None:
         fields["Timestamp"] = timestamp
-    return json.dumps(fields)
+    return json.dumps(fields, ensure_ascii=False)
 
 
 FILES = {
@@ -83,3 +84,54 @@ def test_hits_belong_to_their_utc_hour_and_bad_lines_are_rejected_with_their_rea
     after = run(dagbag, "2023-03-10T09")
     assert (after["hits_counted"], after["rejected"]) == (2, 0)
     assert counts(local_aws, "hits_by_country", "2023-03-10T09", ("country_code",)) == {("DE",): 2}
+
+
+def test_every_line_is_a_hit_or_rejected_once_whatever_its_bytes(local_aws, dagbag):
+    """Invalid UTF-8, a byte order mark, NUL and CRLF line ends: each line counted or quarantined
+    with its reason, never both, never neither."""
+    hour, at = "2024-07-02T08", "2024-07-02T08:10:00Z"
+    valid = hit("BE", "a.com", 1, at).encode()
+    lines = [
+        valid,
+        hit("BE", "b\udcff.com", 1, at).encode("utf-8", "surrogateescape"),  # the byte 0xff in Domain
+        hit("FR", "café.fr", 1, at).encode("latin-1"),
+        b"\xef\xbb\xbf" + hit("BE", "bom.com", 1, at).encode(),  # a UTF-8 byte order mark first
+        hit("FR", "café.com", 1, at).encode(),
+        valid.replace(b", ", b",\x00 ", 1),  # a NUL between two fields
+    ]
+    s3 = local_aws.client("s3")
+    folder = "web_hits/year=2024/month=07/day=02/hour=08"
+    s3.put_object(Bucket=SETTINGS.raw_bucket, Key=f"{folder}/minute=10/a.json", Body=b"\n".join(lines) + b"\n")
+    crlf = [hit("DE", "a.com", 1, at).encode(), hit("DE", "a.com", 1, at).encode()]
+    s3.put_object(Bucket=SETTINGS.raw_bucket, Key=f"{folder}/minute=11/b.json", Body=b"\r\n".join(crlf) + b"\r\n")
+
+    checked = run(dagbag, hour)
+    assert (checked["hits_counted"], checked["rejected"]) == (5, 3)
+    assert checked["rejected_by_reason"] == {
+        "not UTF-8 text": 2,
+        "not a JSON object with the expected field types": 1,
+    }
+    assert counts(local_aws, "hits_by_domain_and_groupid", hour, ("domain", "group_id")) == {
+        ("a.com", 1): 3,
+        ("bom.com", 1): 1,
+        ("café.com", 1): 1,
+    }
+    quarantined = [
+        json.loads(line)
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=SETTINGS.raw_bucket, Prefix="web_hits/_quarantine/year=2024/month=07/day=02/hour=08/"
+        )
+        for item in page.get("Contents", [])
+        for line in s3.get_object(Bucket=SETTINGS.raw_bucket, Key=item["Key"])["Body"].read().splitlines()
+    ]
+    kept = sorted(
+        (base64.b64decode(q["line_base64"]) if "line_base64" in q else q["line"].encode(), q["reason"])
+        for q in quarantined
+    )
+    assert kept == sorted(
+        [
+            (lines[1], "not UTF-8 text"),
+            (lines[2], "not UTF-8 text"),
+            (lines[5], "not a JSON object with the expected field types"),
+        ]
+    )

@@ -41,6 +41,7 @@ from airflow.sdk import DAG, Param, PartitionedAssetTimetable, chain, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines.athena_results import ResultShapeError
+from pipelines.calendar_patterns import day_pattern
 from pipelines.dag_defaults import default_args
 from pipelines.failure_events import failure_event
 from pipelines.partitions import attempt_id
@@ -111,7 +112,7 @@ with DAG(
             type=["null", "array"],
             minItems=1,
             maxItems=366,
-            items={"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$", "maxLength": 10},
+            items={"type": "string", "format": "date", "pattern": day_pattern(), "maxLength": 10},
             title="Dates to process (YYYY-MM-DD)",
             description="Used by a manual run without a partition key.",
         )

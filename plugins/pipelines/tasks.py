@@ -16,6 +16,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines import writer_lock
 from pipelines.athena_statement import AthenaStatementOperator
+from pipelines.calendar_patterns import day_pattern
 from pipelines.partitions import Attempt, NoAttemptError, attempts_table, latest_attempt, publish, run_key
 from pipelines.settings import SETTINGS
 
@@ -47,7 +48,7 @@ def day_param(title: str) -> Param:
         None,
         type=["null", "string"],
         format="date",
-        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        pattern=day_pattern(),
         title=title,
         description="Empty: the run's own day (the previous day of a scheduled run).",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pendulum
 import pytest
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
@@ -115,3 +116,20 @@ def test_a_deprecation_raised_while_a_task_runs_in_dag_test_is_seen_and_flagged(
         assert run_dag(dag) == {"build_a_deprecated_operator": "success"}
     flagged = [str(w.message) for w in recorded if is_ours(w.category, w.filename)]
     assert any("GlueCrawlerOperator is deprecated" in m for m in flagged)
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "conf"),
+    [
+        ("traffic_batch", {"date": "2023-02-29"}),
+        ("vehicle_api_processing", {"dates": ["2026-03-01", "2026-02-30"]}),
+        ("web_hits_hourly", {"hour": "2024-02-30T10"}),
+        ("web_hits_hourly", {"hour": "2024-02-01T24"}),
+        ("uber_movement", {"hours": ["2100-02-29-05"]}),
+    ],
+)
+def test_a_day_or_hour_that_does_not_exist_is_refused_before_any_task(dagbag, dag_id, conf):
+    from airflow.sdk.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError):
+        dagbag.get_dag(dag_id).test(logical_date=pendulum.datetime(2024, 3, 1, tz="UTC"), run_conf=conf)

@@ -5,6 +5,8 @@ entry point is in test_backfills. The stack runs in a second region (conftest)."
 
 from __future__ import annotations
 
+import json
+import urllib.error
 from datetime import date, timedelta
 
 import pytest
@@ -55,3 +57,15 @@ def test_ui_form_with_only_the_date_param_processes_that_day(stack, traffic, api
     run_id = trigger_as_the_ui_form_does(stack, api_token, {"logical_date": None, "conf": {"date": str(day)}})
     wait_for_success(stack, "traffic_batch", run_id, timeout=600)
     assert_day_is_exact(stack, traffic, day)
+
+
+def test_an_hour_that_does_not_exist_is_refused_at_trigger_time_by_the_cli_and_the_ui_forms_request(stack, api_token):
+    conf = {"hour": "2024-02-30T10"}
+    refused = stack.airflow("dags", "trigger", "web_hits_hourly", "--conf", json.dumps(conf), check=False)
+    assert refused.returncode != 0
+    assert "2024-02-30T10" in refused.stdout + refused.stderr
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        rest(stack, api_token, "dags/web_hits_hourly/dagRuns", {"logical_date": None, "conf": conf})
+    assert answer.value.code == 400
+    assert "2024-02-30T10" in answer.value.read().decode()
+    assert rest(stack, api_token, "dags/web_hits_hourly/dagRuns")["total_entries"] == 0

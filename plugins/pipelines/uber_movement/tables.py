@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from pipelines import glue_runs
+from pipelines.calendar_patterns import hour_pattern
 from pipelines.settings import Settings
 
 RAW_PREFIX = "uber_movement/"  # Firehose adds YYYY/MM/DD/HH/ (the arrival hour, UTC)
@@ -19,7 +20,7 @@ PROCESSED_PREFIX = f"{LAKE_PREFIX}_processed/"
 JOB_SCRIPT_KEY = "glue/uber_movement_travel_times.py"
 JOB_TIMEOUT_MINUTES = 60
 HOUR_FORMAT = "%Y-%m-%d-%H"  # arrival_hour values
-HOUR_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])-([01]\d|2[0-3])$"
+HOUR_PATTERN = hour_pattern("-")
 RAW_HOUR = re.compile(rf"^{RAW_PREFIX}(\d{{4}})/(\d{{2}})/(\d{{2}})/(\d{{2}})/[^/]+$")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines import glue_runs
+from pipelines.calendar_patterns import hour_pattern
 from pipelines.settings import Settings
 
 RAW_PREFIX = "web_hits/"
@@ -13,7 +14,7 @@ RAW_TABLE = "web_hits"
 AGGREGATES = ("hits_by_country", "hits_by_domain_and_groupid", "hits_by_useragent")
 JOB_SCRIPT_KEY = "glue/web_hits_aggregates.py"  # in the artifacts bucket (deploy/glue_scripts.py puts it there)
 JOB_TIMEOUT_MINUTES = 60  # an hour's job that takes longer would overlap the next hour's
-HOUR_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3])$"
+HOUR_PATTERN = hour_pattern("T")
 
 
 def sql_params(settings: Settings) -> dict[str, str]:

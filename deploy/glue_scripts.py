@@ -15,6 +15,7 @@ GLUE_DIR = Path(__file__).resolve().parents[1] / "include" / "glue"
 SCRIPTS = {
     web_hits.JOB_SCRIPT_KEY: GLUE_DIR / "web_hits_aggregates.py",
     uber_movement.JOB_SCRIPT_KEY: GLUE_DIR / "uber_movement_travel_times.py",
+    uber_movement.JOB_RULES_KEY: GLUE_DIR / "uber_movement_rules.py",
 }
 
 

@@ -7,8 +7,10 @@ Arguments: ``--hours YYYY-MM-DD-HH,...`` (arrival hours, UTC), ``--raw_bucket``,
 Firehose lands the stream's JSON lines in ``s3://<raw>/uber_movement/YYYY/MM/DD/HH/`` by arrival
 hour. Each line is typed into the spec's snake_case columns; ``Date Range``
 (``1/1/2020 - 1/31/2020, Every day, Daily Average``) gives ``range_start`` and ``range_end``. A line
-that cannot be typed (not a JSON object, no replay_id, an id that is no integer, a travel time that
-is no finite number, a date range in another form or ending before it starts) is rejected: counted by
+that cannot be typed (not a JSON object, or a row that breaks a rule of ``uber_movement_rules``,
+shipped with ``--extra-py-files`` and applied by the ingest endpoint too: a replay_id not named
+``<source file>:<row number>``, an id that is no integer, a travel time that is no finite number
+or negative, a date range in another form or ending before it starts) is rejected: counted by
 reason and written with its file to ``s3://<raw>/uber_movement_quarantine/arrival_hour=H/``,
 replaced when H is typed again.
 
@@ -35,22 +37,13 @@ from pyspark.context import SparkContext
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+from uber_movement_rules import DATE_RANGE, SOURCE_COLUMNS, reject_reason
 
 RAW_PREFIX = "uber_movement/"
 QUARANTINE_PREFIX = "uber_movement_quarantine/"
 LAKE_PREFIX = "uber_movement/"
 TABLE = "travel_times"
 CORRUPT = "_corrupt_record"
-SOURCE_COLUMNS = {  # CSV column -> (lake column, type)
-    "Origin Movement ID": ("origin_movement_id", "int"),
-    "Origin Display Name": ("origin_display_name", "string"),
-    "Destination Movement ID": ("destination_movement_id", "int"),
-    "Destination Display Name": ("destination_display_name", "string"),
-    "Date Range": ("date_range", "string"),
-    "Mean Travel Time (Seconds)": ("mean_travel_time_seconds", "double"),
-    "Range - Lower Bound Travel Time (Seconds)": ("lower_bound_travel_time_seconds", "double"),
-    "Range - Upper Bound Travel Time (Seconds)": ("upper_bound_travel_time_seconds", "double"),
-}
 LAKE_COLUMNS = [
     "origin_movement_id", "origin_display_name", "destination_movement_id", "destination_display_name",
     "date_range", "range_start", "range_end", "mean_travel_time_seconds", "lower_bound_travel_time_seconds",
@@ -61,8 +54,6 @@ RAW_SCHEMA = T.StructType(
     [T.StructField(name, T.StringType()) for name in [*SOURCE_COLUMNS, "replay_id"]]
     + [T.StructField(CORRUPT, T.StringType())]
 )
-DATE_RANGE = r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*(,.*)?$"
-INTEGER = r"^\s*-?\d{1,9}\s*$"
 
 
 def hour_prefix(hour: str) -> str:
@@ -78,45 +69,32 @@ def list_files(s3: Any, bucket: str, prefix: str) -> dict[str, str]:
 
 
 def typed(lines: DataFrame) -> DataFrame:
-    """Each line parsed and typed, with why it is rejected (NULL: it is a row of the lake)."""
+    """Each line parsed and typed, with why it is rejected (NULL: it is a row of the lake).
+
+    Whether a row is typable is decided by uber_movement_rules, which the ingest endpoint applies
+    too; the casts below then only convert what those rules accepted."""
     parsed = lines.select(
         "value",
         "file",
         "arrival_hour",
         F.from_json("value", RAW_SCHEMA, {"columnNameOfCorruptRecord": CORRUPT}).alias("r"),
     ).select("value", "file", "arrival_hour", "r.*")
+    row_reason = F.udf(lambda row: reject_reason(row.asDict()), T.StringType())
+    reason = (
+        F.when(F.trim("value") == "", F.lit("empty line"))
+        .when(F.col(CORRUPT).isNotNull(), F.lit("not a JSON object"))
+        .otherwise(row_reason(F.struct(*[F.col(f"`{name}`") for name in [*SOURCE_COLUMNS, "replay_id"]])))
+    )
     columns = {}
     for source, (name, kind) in SOURCE_COLUMNS.items():
         text = F.col(f"`{source}`")
-        if kind == "int":
-            columns[name] = F.when(text.rlike(INTEGER), F.trim(text).cast("int"))
-        elif kind == "double":
-            number = F.trim(text).cast("double")
-            columns[name] = F.when(~F.isnan(number) & (F.abs(number) < float("inf")), number)
-        else:
-            columns[name] = text
+        columns[name] = F.trim(text).cast(kind) if kind != "string" else text
     dates = [F.regexp_extract(F.col("`Date Range`"), DATE_RANGE, group).cast("int") for group in range(1, 7)]
-    matches = F.col("`Date Range`").rlike(DATE_RANGE)
-    columns["range_start"] = F.when(matches, F.make_date(dates[2], dates[0], dates[1]))
-    columns["range_end"] = F.when(matches, F.make_date(dates[5], dates[3], dates[4]))
+    columns["range_start"] = F.make_date(dates[2], dates[0], dates[1])
+    columns["range_end"] = F.make_date(dates[5], dates[3], dates[4])
     columns["replay_id"] = F.col("replay_id")
-    out = parsed.select("value", "file", "arrival_hour", CORRUPT, *[c.alias(n) for n, c in columns.items()])
-    reason = F.when(F.trim("value") == "", F.lit("empty line")).when(
-        F.col(CORRUPT).isNotNull(), F.lit("not a JSON object")
-    )
-    reason = reason.when(F.col("replay_id").isNull() | (F.trim("replay_id") == ""), F.lit("missing replay_id"))
-    for source, (name, kind) in SOURCE_COLUMNS.items():
-        if kind == "int":
-            reason = reason.when(F.col(name).isNull(), F.lit(f"{source} is not an integer"))
-        elif kind == "double":
-            reason = reason.when(F.col(name).isNull(), F.lit(f"{source} is not a finite number"))
-        else:
-            reason = reason.when(F.col(name).isNull(), F.lit(f"{source} is missing"))
-    reason = reason.when(
-        F.col("range_start").isNull() | F.col("range_end").isNull(),
-        F.lit("Date Range is not 'M/D/YYYY - M/D/YYYY, ...'"),
-    ).when(F.col("range_end") < F.col("range_start"), F.lit("Date Range ends before it starts"))
-    return out.withColumn("reason", reason)
+    out = parsed.withColumn("reason", reason)
+    return out.select("value", "file", "arrival_hour", "reason", *[c.alias(n) for n, c in columns.items()])
 
 
 def main() -> None:

@@ -78,6 +78,8 @@ def hand_built(local_aws, dagbag):
         row(None),  # no replay_id
         '{"Origin Movement ID": 12',  # not JSON
         row("bad:4", date_range="2/30/2020 - 3/31/2020, Every day, Daily Average"),  # no such day
+        row("bad:6", mean=-5),  # a negative travel time
+        row("sha256:0123456789abcdef"),  # a replay_id that does not name a file's row
     ])  # fmt: skip
     land(local_aws, HOUR_B, "b-1", [row("csv:2"), row("csv:3", mean="1e3")])  # csv:2 again, an hour later
     land(local_aws, "2026-11-30-12", "c-1", [row("bad:5", mean="NaN")])  # an hour with only a bad row
@@ -139,10 +141,12 @@ def test_untypable_rows_are_counted_and_quarantined_with_their_reason(local_aws,
     _, checked = hand_built
     assert checked["hours"][HOUR_A] == {
         "files": 1,
-        "lines": 10,
-        "rejected": 6,
+        "lines": 12,
+        "rejected": 8,
         "rejected_by_reason": {
             "Mean Travel Time (Seconds) is not a finite number": 1,
+            "Mean Travel Time (Seconds) is negative": 1,
+            "replay_id is not '<source file>:<row number>'": 1,
             "Date Range is not 'M/D/YYYY - M/D/YYYY, ...'": 2,
             "Origin Movement ID is not an integer": 1,
             "missing replay_id": 1,
@@ -160,7 +164,8 @@ def test_untypable_rows_are_counted_and_quarantined_with_their_reason(local_aws,
         [
             "Mean Travel Time (Seconds) is not a finite number", "Date Range is not 'M/D/YYYY - M/D/YYYY, ...'",
             "Date Range is not 'M/D/YYYY - M/D/YYYY, ...'", "Origin Movement ID is not an integer",
-            "missing replay_id", "not a JSON object",
+            "missing replay_id", "not a JSON object", "Mean Travel Time (Seconds) is negative",
+            "replay_id is not '<source file>:<row number>'",
         ]
     )  # fmt: skip
     assert {x["line"] for x in kept} >= {'{"Origin Movement ID": 12', row(None)}
@@ -175,7 +180,7 @@ def test_typing_an_hour_again_replaces_it_exactly(local_aws, dagbag, hand_built)
     before = lake(local_aws, [HOUR_A, HOUR_B])
     run(dagbag, hours=[HOUR_B])
     assert lake(local_aws, [HOUR_A, HOUR_B]) == before  # csv:2 stays in A, where it was published
-    assert len(quarantined(local_aws, HOUR_A)) == 6
+    assert len(quarantined(local_aws, HOUR_A)) == 8
 
 
 def raw_keys(aws) -> list[str]:

@@ -18,6 +18,7 @@ LAKE_PREFIX = "uber_movement/"  # in the lake bucket
 REPORTS_PREFIX = f"{LAKE_PREFIX}_reports/"
 PROCESSED_PREFIX = f"{LAKE_PREFIX}_processed/"
 JOB_SCRIPT_KEY = "glue/uber_movement_travel_times.py"
+JOB_RULES_KEY = "glue/uber_movement_rules.py"  # what a row must be, shared with the ingest endpoint
 JOB_TIMEOUT_MINUTES = 60
 HOUR_FORMAT = "%Y-%m-%d-%H"  # arrival_hour values
 HOUR_PATTERN = hour_pattern("-")
@@ -69,4 +70,6 @@ def crawler_config(settings: Settings) -> dict[str, Any]:
 
 
 def job_config(settings: Settings) -> dict[str, Any]:
-    return glue_runs.job_config(settings, JOB_TIMEOUT_MINUTES, settings.lake_database)
+    config = glue_runs.job_config(settings, JOB_TIMEOUT_MINUTES, settings.lake_database)
+    config["DefaultArguments"]["--extra-py-files"] = f"s3://{settings.artifacts_bucket}/{JOB_RULES_KEY}"
+    return config

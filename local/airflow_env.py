@@ -18,6 +18,7 @@ from pipelines.settings import SETTINGS, Settings
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_HOME = REPO / ".local"
 LOCAL_USER = ("admin", "admin")
+PORTS_FILE = "ports.json"  # in a stack's home: the ports it was started on
 
 
 def aws_connection(endpoint_url: str, region: str) -> str:
@@ -86,19 +87,35 @@ def airflow_env(home: Path, aws_endpoint: str, api_port: int, settings: Settings
     }
 
 
-def main() -> None:
-    """Print ``export`` lines for a shell: ``eval "$(python -m local.airflow_env)"``."""
+def record_ports(home: Path, ports: dict[str, int]) -> None:
+    """Note the ports of the stack running in ``home`` (``make run`` does), for ``make env``."""
+    (home / PORTS_FILE).write_text(json.dumps(ports))
+
+
+def recorded_ports(home: Path) -> dict[str, int]:
+    path = home / PORTS_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print ``export`` lines for a shell: ``eval "$(python -m local.airflow_env)"``. The ports are
+    those of the stack last started in ``--home`` (``make run`` on other ports included), else
+    ``LOCAL_AWS_PORT`` and ``AIRFLOW_PORT``, else 4566 and 8080; flags win over all three."""
     import argparse
     import shlex
 
     parser = argparse.ArgumentParser(prog="python -m local.airflow_env", description=main.__doc__)
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
-    parser.add_argument("--aws-port", type=int, default=int(os.environ.get("LOCAL_AWS_PORT", 4566)))
-    parser.add_argument("--api-port", type=int, default=int(os.environ.get("AIRFLOW_PORT", 8080)))
-    args = parser.parse_args()
-    env = airflow_env(args.home, f"http://127.0.0.1:{args.aws_port}", args.api_port)
+    parser.add_argument("--aws-port", type=int)
+    parser.add_argument("--api-port", type=int)
+    args = parser.parse_args(argv)
+    recorded = recorded_ports(args.home)
+    aws_port = args.aws_port or recorded.get("aws_port") or int(os.environ.get("LOCAL_AWS_PORT", 4566))
+    api_port = args.api_port or recorded.get("api_port") or int(os.environ.get("AIRFLOW_PORT", 8080))
+    env = airflow_env(args.home, f"http://127.0.0.1:{aws_port}", api_port)
     for name, value in env.items():
         print(f"export {name}={shlex.quote(value)}")
+    print(f"export LOCAL_AWS_URL=http://127.0.0.1:{aws_port}  # for --endpoint-url in the README's examples")
     print(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"')
 
 

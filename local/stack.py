@@ -8,6 +8,7 @@ DB, LocalExecutor, no Docker) and stops it cleanly on Ctrl-C. Tests and the demo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -19,9 +20,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import psutil
 from botocore.client import BaseClient
 
-from local.airflow_env import DEFAULT_HOME, LOCAL_USER, REPO, airflow_env
+from local.airflow_env import DEFAULT_HOME, LOCAL_USER, REPO, airflow_env, record_ports
 from local.aws.credentials import local_client
 from local.provision import provision
 from pipelines.settings import load
@@ -60,17 +62,39 @@ def http_ok(url: str) -> bool:
         return False
 
 
-def stop_in_reverse(procs: dict[str, subprocess.Popen], grace: float) -> None:
-    """SIGTERM each process group, last started first; SIGKILL what is still there after ``grace``."""
-    for proc in reversed(list(procs.values())):
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for proc in procs.values():
+def session_members(leader: int) -> list[psutil.Process]:
+    """Every process still in the session ``leader`` started (its children, and theirs, orphaned
+    or not: a service's workers outlive a killed service in it), and their descendants."""
+    found: dict[int, psutil.Process] = {}
+    for proc in psutil.process_iter():
         try:
+            if os.getsid(proc.pid) == leader:
+                found[proc.pid] = proc
+                found.update({child.pid: child for child in proc.children(recursive=True)})
+        except (OSError, psutil.Error):
+            continue
+    return list(found.values())
+
+
+def stop_in_reverse(procs: dict[str, subprocess.Popen], grace: float) -> None:
+    """SIGTERM every process of each service's session, last started first, dead leader or not;
+    SIGKILL what is still there after ``grace`` (a LocalExecutor worker may ignore SIGTERM)."""
+    members = {name: session_members(proc.pid) for name, proc in procs.items()}
+    for name in reversed(list(procs)):
+        for member in members[name]:
+            with contextlib.suppress(psutil.Error):
+                member.terminate()
+    deadline = time.monotonic() + grace
+    for name, proc in procs.items():
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        _, alive = psutil.wait_procs(members[name], timeout=max(0.1, deadline - time.monotonic()))
+        for member in alive:
+            with contextlib.suppress(psutil.Error):
+                member.kill()
+        psutil.wait_procs(alive, timeout=5)
+        if proc.poll() is None:
+            proc.kill()
             proc.wait()
     procs.clear()
 
@@ -107,15 +131,35 @@ class DevStack:
         self.env = {**environ, **airflow_env(home, self.aws_endpoint, api_port, self.settings)}
         self.logs = home / "logs"
         self.procs: dict[str, subprocess.Popen] = {}
+        self._argv: dict[str, list[str]] = {}
+        self.restarts: dict[str, int] = {}
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         log = open(self.logs / f"{name}.log", "ab")
         # New session: Ctrl-C in the terminal reaches only this supervisor, which stops the
-        # children in order instead of all of them dying at once.
+        # children in order instead of all of them dying at once; and every process a service
+        # starts stays in its session, where the stop finds it even when the service died.
+        self._argv[name] = argv
         self.procs[name] = subprocess.Popen(
             argv, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
+
+    def restart_exited(self) -> list[str]:
+        """Start again every service that exited (as MWAA replaces a failed component), after
+        stopping what it left in its session (a dead scheduler's workers); the others keep
+        running. Returns a line per restart for the log."""
+        done = []
+        for name, proc in list(self.procs.items()):
+            if proc.poll() is None:
+                continue
+            stop_in_reverse({name: proc}, grace=5)
+            self.restarts[name] = self.restarts.get(name, 0) + 1
+            self._spawn(name, self._argv[name])
+            if name == "local-aws":
+                wait_for(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), "local AWS", 30, {name: self.procs[name]})
+            done.append(f"{name} exited with {proc.returncode}; restarted (see {self.logs / (name + '.log')})")
+        return done
 
     def client(self, service: str) -> BaseClient:
         """A boto3 client of this stack's local AWS."""
@@ -170,8 +214,13 @@ class DevStack:
                 "pools", "set", self.settings.vehicle_api_pool, "8", "Concurrent requests against the vehicle API"
             )
             for service in SERVICES:
-                self._spawn(service, [sys.executable, "-m", "airflow", service])
+                # Task logs are files under the stack's home, which the api-server reads: no log
+                # server (it would listen on every interface, on ports of its own).
+                skip = ["--skip-serve-logs"] if service in ("scheduler", "triggerer") else []
+                self._spawn(service, [sys.executable, "-m", "airflow", service, *skip])
             wait_for(lambda: http_ok(f"{self.ui_url}/api/v2/monitor/health"), "Airflow api-server", timeout, self.procs)
+            # What `make env` points the CLI at: this stack's ports, whatever the shell exports.
+            record_ports(self.home, {"aws_port": self.aws_port, "api_port": self.api_port})
         except BaseException:
             self.stop()
             raise
@@ -217,10 +266,8 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
         while not stopping:
-            for name, proc in stack.procs.items():
-                if proc.poll() is not None:
-                    print(f"{name} exited with {proc.returncode}; see {stack.logs / (name + '.log')}")
-                    stopping.append(True)
+            for line in stack.restart_exited():
+                print(line, flush=True)
             time.sleep(1)
     except KeyboardInterrupt:
         pass

@@ -6,9 +6,10 @@ import json
 import struct
 from pathlib import Path
 
+import psutil
 import pytest
 
-from local.stack import wait_for_dag
+from local.stack import session_members, wait_for_dag
 from pipelines.settings import SETTINGS
 from tests.services.browser import Browser
 from tests.support.services import wait_for_success
@@ -58,3 +59,17 @@ def test_healthcheck_triggered_from_the_cli_succeeds(stack):
     s3 = stack.client("s3")
     body = json.loads(s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key="healthcheck/2026-04-01.json")["Body"].read())
     assert body == {"dag_id": "healthcheck", "day": "2026-04-01", "run_id": run_id}
+
+
+def test_every_port_the_stack_opens_listens_on_loopback_only(stack):
+    listening = {
+        (name, conn.laddr.ip, conn.laddr.port)
+        for name, proc in stack.procs.items()
+        for member in session_members(proc.pid)
+        for conn in member.net_connections(kind="inet")
+        if conn.status == psutil.CONN_LISTEN
+    }
+    assert {name for name, _, _ in listening} >= {"local-aws", "vehicle-api", "uber-movement-ingest", "api-server"}
+    assert {ip for _, ip, _ in listening} == {"127.0.0.1"}, sorted(listening)
+    ports = {port for _, _, port in listening}
+    assert {stack.aws_port, stack.api_port} <= ports and not ports & {8793, 8794}  # no log servers

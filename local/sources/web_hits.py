@@ -192,11 +192,30 @@ def main(argv: list[str] | None = None) -> int:
     from local.aws.credentials import local_client
 
     s3 = local_client("s3", args.endpoint_url, args.region)
-    keys = write_hours(
-        s3, args.bucket, args.first, args.last or args.first, args.hits_per_hour, args.seed, late=not args.no_late
-    )
-    print(f"wrote {len(keys)} objects to s3://{args.bucket}/{PREFIX}")
+    written = 0
+    for hour in hours(args.first, args.last or args.first):
+        files = [f for f in hour_files(hour, args.hits_per_hour, args.seed) if not (args.no_late and f.late)]
+        for file in files:
+            s3.put_object(Bucket=args.bucket, Key=file.key, Body=file.body)
+        print(f"{hour:%Y-%m-%dT%H}: {describe(files)}", flush=True)
+        written += len(files)
+    print(f"wrote {written} objects to s3://{args.bucket}/{PREFIX}")
     return 0
+
+
+def describe(files: list[RawFile]) -> str:
+    """What an hour's files hold: hits, the lines that are none, and what lands late."""
+    lines = [line for file in files for line in file.body.splitlines()]
+    hits = sum(1 for line in lines if _is_hit(line))
+    late = sum(len(file.body.splitlines()) for file in files if file.late)
+    return f"{hits} hits, {len(lines) - hits} lines that are no hit, in {len(files)} files ({late} lines land late)"
+
+
+def _is_hit(line: bytes) -> bool:
+    try:
+        return "Timestamp" in json.loads(line)
+    except ValueError:
+        return False
 
 
 if __name__ == "__main__":

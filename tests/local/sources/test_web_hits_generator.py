@@ -103,7 +103,16 @@ def test_cli_writes_the_hours_into_any_bucket(local_aws):
         f.key for hour in ("2024-05-01T13", "2024-05-01T14") for f in source.hour_files(hour, 300, 3) if not f.late
     )
     assert keys == expected
-    assert done.stdout.strip() == f"wrote {len(expected)} objects to s3://{bucket}/web_hits/"
+    printed = done.stdout.strip().splitlines()
+    assert printed[-1] == f"wrote {len(expected)} objects to s3://{bucket}/web_hits/"
+    for hour, line in zip(("2024-05-01T13", "2024-05-01T14"), printed[:-1], strict=True):
+        on_time = [f for f in source.hour_files(hour, 300, 3) if not f.late]
+        hour_lines = [line for f in on_time for line in f.body.decode().splitlines()]
+        no_hit = source.MALFORMED_PER_HOUR + source.WITHOUT_TIMESTAMP_PER_HOUR
+        assert (
+            line
+            == f"{hour}: {len(hour_lines) - no_hit} hits, {no_hit} lines that are no hit, in {len(on_time)} files (0 lines land late)"
+        )
 
 
 def test_hours_are_taken_from_strings_datetimes_and_pendulum_alike():

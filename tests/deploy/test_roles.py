@@ -117,7 +117,9 @@ def recorded(local_aws, dagbag, resolve) -> dict[str, set[call_log.Call]]:
     feed.write_objects(s3, SETTINGS.raw_bucket, objects)
     for f in web_hits.hour_files("2021-03-09T10", 200, seed=5):
         s3.put_object(Bucket=SETTINGS.raw_bucket, Key=f.key, Body=f.body)
-    travel = "".join(json.dumps(dict(r, replay_id=f"roles:{n}")) + "\n" for n, r in enumerate(travel_time_rows(50, 5)))
+    travel = "".join(
+        json.dumps(dict(r, replay_id=f"roles.csv:{n}")) + "\n" for n, r in enumerate(travel_time_rows(50, 5), start=1)
+    )
     s3.put_object(Bucket=SETTINGS.raw_bucket, Key="uber_movement/2021/03/09/10/roles-1", Body=travel.encode())
 
     # As on a first deployment, the DAGs create their Glue jobs and crawlers (handing them the

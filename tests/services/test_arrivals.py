@@ -163,9 +163,9 @@ def test_arrivals_start_runs_a_lost_notification_is_caught_up_and_a_second_repla
 
 
 def test_the_stacks_ingest_endpoint_puts_posted_rows_on_the_stream(stack):
-    rows = [dict(row, replay_id=f"ingest-{n}") for n, row in enumerate(travel_time_rows(3, seed=43))]
+    rows = [dict(row, replay_id=f"ingest.csv:{n}") for n, row in enumerate(travel_time_rows(3, seed=43), start=1)]
     request = urllib.request.Request(f"{stack.ingest_url}/rows", data=json.dumps(rows).encode(), method="POST")
     with urllib.request.urlopen(request, timeout=30) as answer:
-        assert json.load(answer) == {"written": 3, "replay_ids": ["ingest-0", "ingest-1", "ingest-2"]}
+        assert json.load(answer) == {"written": 3, "replay_ids": ["ingest.csv:1", "ingest.csv:2", "ingest.csv:3"]}
     on_stream = [r for r in read_stream(stack.client("kinesis"), SETTINGS.uber_movement_stream) if r in rows]
     assert sorted(on_stream, key=lambda r: r["replay_id"]) == rows

@@ -145,6 +145,11 @@ class DevStack:
             argv, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
+    def _provision(self) -> None:
+        provision(
+            self.aws_endpoint, self.settings, vehicle_api_url=self.vehicle_api_url, traffic_days=self.traffic_days
+        )
+
     def restart_exited(self) -> list[str]:
         """Start again every service that exited (as MWAA replaces a failed component), after
         stopping what it left in its session (a dead scheduler's workers); the others keep
@@ -156,8 +161,9 @@ class DevStack:
             stop_in_reverse({name: proc}, grace=5)
             self.restarts[name] = self.restarts.get(name, 0) + 1
             self._spawn(name, self._argv[name])
-            if name == "local-aws":
+            if name == "local-aws":  # it starts empty (its state is in memory): the resources again
                 wait_for(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), "local AWS", 30, {name: self.procs[name]})
+                self._provision()
             done.append(f"{name} exited with {proc.returncode}; restarted (see {self.logs / (name + '.log')})")
         return done
 
@@ -194,12 +200,7 @@ class DevStack:
             self._spawn("vehicle-api", [sys.executable, "-m", "local.sources.vehicle_api", *self._vehicle_api_argv])
             wait_for(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), "local AWS", 30, self.procs)
             wait_for(lambda: port_open(self.vehicle_api_url), "sample vehicle API", 30, self.procs)
-            provision(
-                self.aws_endpoint,
-                self.settings,
-                vehicle_api_url=self.vehicle_api_url,
-                traffic_days=self.traffic_days,
-            )
+            self._provision()
             self._spawn(
                 "uber-movement-ingest",
                 [

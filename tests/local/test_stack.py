@@ -13,7 +13,7 @@ import pytest
 
 from local.airflow_env import main as print_env
 from local.airflow_env import record_ports
-from local.stack import DevStack, session_members
+from local.stack import DevStack, free_port, http_ok, session_members, wait_for
 
 # A service that starts a worker which ignores SIGTERM, as a LocalExecutor worker does.
 SERVICE = """
@@ -79,3 +79,21 @@ def test_make_env_points_the_cli_at_the_ports_the_stack_in_its_home_runs_on(tmp_
     assert "export LOCAL_AWS_URL=http://127.0.0.1:14566" in printed
     print_env(["--home", str(tmp_path), "--api-port", "9999"])
     assert "AIRFLOW__API__PORT=9999" in capsys.readouterr().out
+
+
+def test_a_crashed_local_aws_is_started_again_with_the_projects_resources(tmp_path):
+    stack = DevStack(tmp_path, aws_port=free_port())
+    try:
+        argv = [sys.executable, "-m", "local.aws", "--port", str(stack.aws_port), "--data-dir", str(tmp_path / "aws")]
+        stack._spawn("local-aws", argv)
+        wait_for(lambda: http_ok(f"{stack.aws_endpoint}/moto-api/"), "local AWS", 30, stack.procs)
+        os.kill(stack.procs["local-aws"].pid, signal.SIGKILL)
+        stack.procs["local-aws"].wait()
+
+        [line] = stack.restart_exited()
+        assert line.startswith("local-aws exited with -9; restarted")
+        buckets = {b["Name"] for b in stack.client("s3").list_buckets()["Buckets"]}
+        assert {stack.settings.raw_bucket, stack.settings.lake_bucket} <= buckets
+        assert stack.client("lambda").get_function(FunctionName=stack.settings.vehicle_api_lambda)
+    finally:
+        stack.stop(grace=5)

@@ -228,8 +228,8 @@ def main() -> None:
     # Small API pages, so the download visibly fans out into mapped Lambda tasks.
     os.environ.setdefault("PIPELINES_VEHICLE_API_PAGE_SIZE", "500")
     # Free ports and its own home, so the demo runs beside a `make run` stack; the home stays
-    # afterwards for the task logs, and is emptied when the demo starts again: the local AWS
-    # starts empty, and the runs of an earlier demo must not count for this one.
+    # afterwards for the task logs, and is emptied when the demo starts again: the runs and data
+    # of an earlier demo must not count for this one.
     shutil.rmtree(DEMO_HOME, ignore_errors=True)
     stack = DevStack(DEMO_HOME, aws_port=free_port(), api_port=free_port(), vehicle_api_port=free_port())
     print(f"starting the local stack (Airflow on {stack.ui_url}, local AWS on {stack.aws_endpoint}) ...")

@@ -17,6 +17,7 @@ from local.aws import services
 from local.aws.context import ServiceContext
 from local.aws.credentials import ACCOUNT_ID, local_client
 from local.aws.s3.files import S3Files
+from local.aws.state import Snapshotter, StateStore, reattach
 
 
 class LocalAWS:
@@ -24,8 +25,9 @@ class LocalAWS:
 
     Port 0 picks a free port. ``data_dir`` holds what the engines keep on disk (a temporary
     folder when not given, removed on stop); a relative one is resolved once, here, because
-    engines run processes in folders of their own. ``region`` is only the default of
-    ``client()``: the server answers in every region.
+    engines run processes in folders of their own. Given a ``data_dir``, the services' state is
+    kept there too (``local.aws.state``) and a new server in that folder starts where the last
+    one stopped. ``region`` is only the default of ``client()``: the server answers in every region.
     """
 
     def __init__(
@@ -39,6 +41,8 @@ class LocalAWS:
             data_dir = Path(self._tmp.name)
         self.data_dir = Path(data_dir).resolve()
         self._server: ThreadedMotoServer | None = None
+        self._snapshots: Snapshotter | None = None
+        self.persistent = self._tmp is None
         self.endpoint_url = ""
 
     def start(self) -> LocalAWS:
@@ -55,11 +59,26 @@ class LocalAWS:
         bound_host, bound_port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{bound_host}:{bound_port}"
         s3_files = S3Files(self.data_dir / "s3", ACCOUNT_ID)
+        if self.persistent:
+            store = StateStore(self.data_dir / "state")
+            restored = store.load()
+            if restored:
+                logging.getLogger(__name__).info("local AWS: %d backends restored from %s", restored, store.root)
+            self._snapshots = Snapshotter(store).start()
+            wsgi = self._server._server  # moto's werkzeug server: note every request it serves
+            wsgi.app = self._snapshots.wrap(wsgi.app)
         services.install(ServiceContext(self.endpoint_url, self.data_dir, s3_files))
+        if self.persistent:
+            reattach()
         return self
 
     def stop(self) -> None:
+        snapshots, self._snapshots = self._snapshots, None
+        if snapshots is not None:
+            snapshots.stop()
         services.uninstall()
+        if snapshots is not None:
+            snapshots.store.save()  # once the engines have stopped: their last results included
         if self._server is not None:
             self._server.stop()
             self._server = None

@@ -1,0 +1,252 @@
+"""The local AWS's state on disk, so that it survives a restart as AWS's does.
+
+moto keeps every service's resources in memory (its backends). ``StateStore`` writes them all,
+as one pickle (objects that several services share stay shared), to ``<data dir>/state/``: when
+the server stops, and every ``interval`` seconds while it serves requests (longer when a
+snapshot takes over a tenth of that), so a process killed with SIGKILL loses at most the last
+interval's changes. S3 objects' bytes are kept apart, one
+file per content (``blobs/``), written once; the pickle holds their metadata. A snapshot is
+written to a temporary file, flushed to disk and renamed over the last one: a crash while
+writing leaves the previous snapshot whole.
+
+What cannot outlive the process is not kept: locks, events and threads come back new, and
+engine connections (DuckDB) are opened again when needed. Work that was running when the
+process ended (an Athena query, a Glue job run, a crawl) cannot be resumed: it comes back
+FAILED, naming the restart, as a run on AWS whose host failed.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import pickle
+import queue
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.s3.models import FakeKey
+
+log = logging.getLogger(__name__)
+RESTARTED = "the local AWS restarted while this ran"
+# What a process holds and a new one makes afresh, and what it cannot have again at all.
+_MADE_AGAIN = {
+    type(threading.Lock()): threading.Lock,
+    type(threading.RLock()): threading.RLock,
+    threading.Event: threading.Event,
+    threading.Condition: threading.Condition,
+    weakref.WeakValueDictionary: weakref.WeakValueDictionary,  # caches: empty again
+    weakref.WeakKeyDictionary: weakref.WeakKeyDictionary,
+    weakref.WeakSet: weakref.WeakSet,
+}
+_GONE = (threading.Thread, queue.Queue, Executor, io.IOBase, weakref.ref)
+
+
+def _made(kind: type) -> Any:
+    return kind()
+
+
+def _gone() -> None:
+    return None
+
+
+def _key(state: dict[str, Any], blob: str, root: str) -> FakeKey:
+    key = FakeKey.__new__(FakeKey)
+    key.__setstate__({**state, "value": (Path(root) / blob).read_bytes()})
+    return key
+
+
+class _Pickler(cloudpickle.Pickler):
+    """cloudpickle's (moto's backends hold lambdas, as defaultdict factories), which keeps S3
+    objects' bytes apart and leaves out what a new process cannot have."""
+
+    def __init__(self, file: Any, store: StateStore) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.store = store
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, FakeKey):
+            state = {k: v for k, v in obj.__dict__.items() if k not in ("_value_buffer", "lock")}
+            return _key, (state, self.store.blob(obj), str(self.store.blobs))
+        kind = type(obj)
+        if kind in _MADE_AGAIN:
+            return _made, (_MADE_AGAIN[kind],)
+        if isinstance(obj, _GONE) or kind.__module__.startswith("duckdb"):
+            return _gone, ()
+        return super().reducer_override(obj)
+
+
+def backend_dicts() -> Iterator[tuple[str, BackendDict]]:
+    """Every moto service's backends in use, by a name that finds them again in a new process."""
+    for backends in list(BackendDict._instances):
+        cls = backends.backend
+        yield f"{cls.__module__}:{cls.__qualname__}", backends
+
+
+def _backends_named(name: str) -> BackendDict | None:
+    module_name, _, qualname = name.partition(":")
+    __import__(module_name)
+    for value in vars(sys.modules[module_name]).values():
+        if isinstance(value, BackendDict) and value.backend.__qualname__ == qualname:
+            return value
+    return None
+
+
+class StateStore:
+    """Snapshots of every backend in ``root`` (``<data dir>/state``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.blobs = root / "blobs"
+        self.snapshot = root / "backends.pickle"
+        self._used: set[str] = set()  # by the snapshot being written
+        self._known: set[str] = set()  # on disk
+        self._lock = threading.Lock()
+
+    # saving ---------------------------------------------------------------------------
+    def blob(self, key: FakeKey) -> str:
+        """The file holding the object's bytes, named by their MD5 and size: written once per
+        content, so a snapshot reads only the objects written since the last one."""
+        etag = key.etag.strip('"').replace("-", "_")
+        name = f"{etag}-{key.size}"
+        if name not in self._known and not (self.blobs / name).exists():
+            try:
+                value = key.value
+            except ValueError:  # its buffer is closed: the object was deleted meanwhile
+                value = b""
+            partial = self.blobs / f"{name}.partial"
+            with open(partial, "wb") as out:
+                out.write(value)
+                out.flush()
+                os.fsync(out.fileno())
+            partial.replace(self.blobs / name)
+        self._known.add(name)
+        self._used.add(name)
+        return name
+
+    def save(self) -> None:
+        """Write every backend's state; the previous snapshot stays until this one is whole."""
+        with self._lock:
+            self.blobs.mkdir(parents=True, exist_ok=True)
+            for attempt in range(5):
+                self._used = set()
+                buffer = io.BytesIO()
+                state = {
+                    name: {account: dict(regions) for account, regions in backends.items()}
+                    for name, backends in backend_dicts()
+                }
+                try:
+                    _Pickler(buffer, self).dump(state)
+                    break
+                except RuntimeError:  # a request changed a dict while it was read: read again
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.05)
+            partial = self.snapshot.with_suffix(".partial")
+            with open(partial, "wb") as out:
+                out.write(buffer.getbuffer())
+                out.flush()
+                os.fsync(out.fileno())
+            partial.replace(self.snapshot)
+            for stale in self._known - self._used:  # objects deleted or overwritten since
+                (self.blobs / stale).unlink(missing_ok=True)
+            self._known = set(self._used)
+
+    # loading --------------------------------------------------------------------------
+    def load(self) -> int:
+        """Put the last snapshot's backends in place; returns how many backends it held."""
+        if not self.snapshot.exists():
+            return 0
+        with open(self.snapshot, "rb") as source:
+            state: dict[str, dict[str, dict[str, BaseBackend]]] = pickle.load(source)
+        count = 0
+        for name, accounts in state.items():
+            backends = _backends_named(name)
+            if backends is None:
+                log.warning("local AWS state: no backend %s any more; its state is dropped", name)
+                continue
+            for account, regions in accounts.items():
+                for region, saved in regions.items():
+                    backends[account][region].__dict__.update(saved.__dict__)
+                    count += 1
+        return count
+
+
+def reattach() -> None:
+    """Once the engines run again: runs that were under way when the process ended end FAILED
+    (their engine is gone), and the Athena engine knows the restored queries again."""
+    from local.aws.athena.adapter import ADAPTER as ATHENA
+    from local.aws.athena.adapter import RealExecution
+    from local.aws.glue_crawler.runs import CrawlRun
+    from local.aws.glue_jobs.runs import ACTIVE_STATES, LocalJobRun
+
+    for name, backends in backend_dicts():
+        for regions in backends.values():
+            for backend in regions.values():
+                for execution in getattr(backend, "executions", {}).values() if "athena" in name else ():
+                    if not isinstance(execution, RealExecution):
+                        continue
+                    if execution.run.state in ("QUEUED", "RUNNING"):
+                        execution.run.state, execution.run.reason = "FAILED", RESTARTED
+                        execution.run.completed = time.time()
+                        execution.run.done.set()
+                    ATHENA.engine.runs[execution.run.query_id] = execution.run
+                if "glue" not in name:
+                    continue
+                for job in getattr(backend, "jobs", {}).values():
+                    for run in job.job_runs:
+                        if isinstance(run, LocalJobRun) and run.status in ACTIVE_STATES:
+                            run.finish("FAILED", RESTARTED)
+                for crawler in getattr(backend, "crawlers", {}).values():
+                    for crawl in crawler.crawls:
+                        if isinstance(crawl, CrawlRun) and not crawl.finished:
+                            crawl.finish("FAILED", RESTARTED)
+
+
+class Snapshotter:
+    """Saves the state every ``interval`` seconds while requests come in."""
+
+    def __init__(self, store: StateStore, interval: float = 2.0) -> None:
+        self.store, self.interval = store, interval
+        self.active = threading.Event()  # set by every request served
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="local-aws-state", daemon=True)
+
+    def start(self) -> Snapshotter:
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        wait = self.interval
+        while not self._stop.wait(wait):
+            if self.active.is_set():
+                self.active.clear()
+                started = time.monotonic()
+                try:
+                    self.store.save()
+                except Exception:  # the next interval tries again; say why this one could not
+                    log.exception("local AWS state: snapshot failed")
+                # Snapshots take at most a tenth of the server's time, however big the state.
+                wait = max(self.interval, 10 * (time.monotonic() - started))
+
+    def stop(self) -> None:
+        """No more periodic snapshots (the server saves once more when its engines have stopped)."""
+        self._stop.set()
+        self._thread.join()
+
+    def wrap(self, app: Any) -> Any:
+        """The WSGI app, noting each request (the engines' work follows requests)."""
+
+        def noted(environ: dict[str, Any], start_response: Any) -> Any:
+            self.active.set()
+            return app(environ, start_response)
+
+        return noted

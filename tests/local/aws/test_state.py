@@ -1,0 +1,123 @@
+"""The local AWS keeps its state in its data folder: started again there (after a stop, or a
+SIGKILL), it serves what it held, as `make run` restarted does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from local.aws.credentials import local_client
+from local.provision import provision
+from local.stack import free_port, http_ok, wait_for
+from pipelines.settings import load
+from tests.support.regions import SECOND_REGION
+
+REPO = Path(__file__).resolve().parents[3]
+SETTINGS = load({"PIPELINES_AWS_REGION": SECOND_REGION})
+
+
+class Server:
+    """``python -m local.aws`` as a user starts it, in one data folder."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir, self.port = data_dir, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Server:
+        argv = [sys.executable, "-m", "local.aws", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        self.proc = subprocess.Popen(argv, cwd=REPO, env={**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'plugins'}"})
+        wait_for(lambda: http_ok(f"{self.url}/moto-api/"), "local AWS", 60, {"local-aws": self.proc})
+        return self
+
+    def end(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+        self.proc.wait(timeout=60)
+
+    def client(self, service: str):
+        return local_client(service, self.url, SETTINGS.region)
+
+
+def athena(server: Server, sql: str) -> str:
+    client = server.client("athena")
+    query_id = client.start_query_execution(
+        QueryString=sql,
+        QueryExecutionContext={"Database": SETTINGS.lake_database},
+        WorkGroup=SETTINGS.athena_workgroup,
+    )["QueryExecutionId"]
+    while client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]["State"] in (
+        "QUEUED",
+        "RUNNING",
+    ):
+        time.sleep(0.1)
+    return query_id
+
+
+@pytest.fixture
+def server(tmp_path):
+    running = Server(tmp_path / "aws").start()
+    yield running
+    if running.proc.poll() is None:
+        running.end(signal.SIGTERM)
+
+
+def test_every_services_state_survives_a_stop_and_start(server):
+    provision(server.url, SETTINGS, vehicle_api_url="http://127.0.0.1:9")
+    server.client("s3").put_object(Bucket=SETTINGS.raw_bucket, Key="kept/a.txt", Body=b"a" * 200_000)
+    ctas = athena(
+        server,
+        f"CREATE TABLE kept WITH (format = 'PARQUET', external_location = 's3://{SETTINGS.lake_bucket}/kept/')"
+        " AS SELECT 7 AS n",
+    )
+    queues = server.client("sqs")
+    queue = queues.create_queue(QueueName="kept")["QueueUrl"]
+    queues.send_message(QueueUrl=queue, MessageBody="kept message")
+    glue = server.client("glue")
+    glue.create_crawler(
+        Name="kept", Role=SETTINGS.glue_role, DatabaseName=SETTINGS.raw_database,
+        Targets={"S3Targets": [{"Path": f"s3://{SETTINGS.raw_bucket}/kept/"}]},
+    )  # fmt: skip
+    glue.create_job(Name="kept", Role=SETTINGS.glue_role, Command={"Name": "glueetl", "ScriptLocation": "s3://x/y.py"})
+    server.end(signal.SIGTERM)
+
+    server.start()
+    assert server.client("s3").get_object(Bucket=SETTINGS.raw_bucket, Key="kept/a.txt")["Body"].read() == b"a" * 200_000
+    described = server.client("athena").get_query_execution(QueryExecutionId=ctas)["QueryExecution"]
+    assert described["Status"]["State"] == "SUCCEEDED"
+    selected = athena(server, "SELECT n FROM kept")
+    rows = server.client("athena").get_query_results(QueryExecutionId=selected)["ResultSet"]["Rows"]
+    assert [r["Data"][0]["VarCharValue"] for r in rows] == ["n", "7"]
+    assert [m["Body"] for m in queues.receive_message(QueueUrl=queue)["Messages"]] == ["kept message"]
+    assert glue.get_crawler(Name="kept")["Crawler"]["State"] == "READY"
+    assert glue.get_job(JobName="kept")["Job"]["Role"] == SETTINGS.glue_role
+    assert server.client("athena").get_work_group(WorkGroup=SETTINGS.athena_workgroup)["WorkGroup"]["Name"]
+    assert SETTINGS.uber_movement_stream in server.client("kinesis").list_streams()["StreamNames"]
+    assert server.client("lambda").get_function(FunctionName=SETTINGS.vehicle_api_lambda)
+    assert server.client("events").describe_event_bus(Name=SETTINGS.event_bus)["Name"] == SETTINGS.event_bus
+
+
+def test_a_sigkill_loses_nothing_saved_before_it(server):
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="kept-bucket", CreateBucketConfiguration={"LocationConstraint": SETTINGS.region})
+    snapshot = server.data_dir / "state" / "backends.pickle"
+    s3.put_object(Bucket="kept-bucket", Key="before", Body=b"1")
+    written = time.time()
+    wait_for(lambda: snapshot.exists() and snapshot.stat().st_mtime > written, "a snapshot after the write", 30)
+    s3.delete_object(Bucket="kept-bucket", Key="before")
+    s3.put_object(Bucket="kept-bucket", Key="after", Body=b"2")
+    written = time.time()
+    wait_for(lambda: snapshot.stat().st_mtime > written, "a snapshot after the delete", 30)
+    server.end(signal.SIGKILL)
+
+    server.start()
+    listed = server.client("s3").list_objects_v2(Bucket="kept-bucket")["Contents"]
+    assert [(o["Key"], o["Size"]) for o in listed] == [("after", 1)]
+    assert sorted(p.name for p in (server.data_dir / "state" / "blobs").iterdir()) == [
+        "c81e728d9d4c2f636f067f89cc14862c-1"  # MD5 of "2": the deleted object's bytes are gone
+    ]

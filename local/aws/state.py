@@ -84,6 +84,16 @@ class _Pickler(cloudpickle.Pickler):
         return super().reducer_override(obj)
 
 
+def _write_durably(path: Path, data: bytes | memoryview) -> None:
+    """``path`` holds ``data`` whole or not at all, and on disk: written aside, flushed, renamed."""
+    partial = path.with_name(f"{path.name}.partial")
+    with open(partial, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    partial.replace(path)
+
+
 def backend_dicts() -> Iterator[tuple[str, BackendDict]]:
     """Every moto service's backends in use, by a name that finds them again in a new process."""
     for backends in list(BackendDict._instances):
@@ -122,12 +132,7 @@ class StateStore:
                 value = key.value
             except ValueError:  # its buffer is closed: the object was deleted meanwhile
                 value = b""
-            partial = self.blobs / f"{name}.partial"
-            with open(partial, "wb") as out:
-                out.write(value)
-                out.flush()
-                os.fsync(out.fileno())
-            partial.replace(self.blobs / name)
+            _write_durably(self.blobs / name, value)
         self._known.add(name)
         self._used.add(name)
         return name
@@ -150,12 +155,7 @@ class StateStore:
                     if attempt == 4:
                         raise
                     time.sleep(0.05)
-            partial = self.snapshot.with_suffix(".partial")
-            with open(partial, "wb") as out:
-                out.write(buffer.getbuffer())
-                out.flush()
-                os.fsync(out.fileno())
-            partial.replace(self.snapshot)
+            _write_durably(self.snapshot, buffer.getbuffer())
             for stale in self._known - self._used:  # objects deleted or overwritten since
                 (self.blobs / stale).unlink(missing_ok=True)
             self._known = set(self._used)
@@ -183,32 +183,42 @@ class StateStore:
 def reattach() -> None:
     """Once the engines run again: runs that were under way when the process ended end FAILED
     (their engine is gone), and the Athena engine knows the restored queries again."""
-    from local.aws.athena.adapter import ADAPTER as ATHENA
-    from local.aws.athena.adapter import RealExecution
+    from moto.athena.models import AthenaBackend
+    from moto.glue.models import GlueBackend
+
+    for _, backends in backend_dicts():
+        for backend in (b for regions in backends.values() for b in regions.values()):
+            if isinstance(backend, AthenaBackend):
+                _reattach_queries(backend)
+            elif isinstance(backend, GlueBackend):
+                _fail_glue_runs(backend)
+
+
+def _reattach_queries(backend: Any) -> None:
+    from local.aws.athena.adapter import ADAPTER, RealExecution
+
+    for execution in backend.executions.values():
+        if not isinstance(execution, RealExecution):
+            continue
+        run = execution.run
+        if run.state in ("QUEUED", "RUNNING"):
+            run.state, run.reason, run.completed = "FAILED", RESTARTED, time.time()
+            run.done.set()
+        ADAPTER.engine.runs[run.query_id] = run
+
+
+def _fail_glue_runs(backend: Any) -> None:
     from local.aws.glue_crawler.runs import CrawlRun
     from local.aws.glue_jobs.runs import ACTIVE_STATES, LocalJobRun
 
-    for name, backends in backend_dicts():
-        for regions in backends.values():
-            for backend in regions.values():
-                for execution in getattr(backend, "executions", {}).values() if "athena" in name else ():
-                    if not isinstance(execution, RealExecution):
-                        continue
-                    if execution.run.state in ("QUEUED", "RUNNING"):
-                        execution.run.state, execution.run.reason = "FAILED", RESTARTED
-                        execution.run.completed = time.time()
-                        execution.run.done.set()
-                    ATHENA.engine.runs[execution.run.query_id] = execution.run
-                if "glue" not in name:
-                    continue
-                for job in getattr(backend, "jobs", {}).values():
-                    for run in job.job_runs:
-                        if isinstance(run, LocalJobRun) and run.status in ACTIVE_STATES:
-                            run.finish("FAILED", RESTARTED)
-                for crawler in getattr(backend, "crawlers", {}).values():
-                    for crawl in crawler.crawls:
-                        if isinstance(crawl, CrawlRun) and not crawl.finished:
-                            crawl.finish("FAILED", RESTARTED)
+    for job in backend.jobs.values():
+        for run in job.job_runs:
+            if isinstance(run, LocalJobRun) and run.status in ACTIVE_STATES:
+                run.finish("FAILED", RESTARTED)
+    for crawler in backend.crawlers.values():
+        for crawl in crawler.crawls:
+            if isinstance(crawl, CrawlRun) and not crawl.finished:
+                crawl.finish("FAILED", RESTARTED)
 
 
 class Snapshotter:

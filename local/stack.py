@@ -145,6 +145,9 @@ class DevStack:
             argv, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
+    def _wait_for_aws(self, procs: dict[str, subprocess.Popen]) -> None:
+        wait_for(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), "local AWS", 30, procs)
+
     def _provision(self) -> None:
         provision(
             self.aws_endpoint, self.settings, vehicle_api_url=self.vehicle_api_url, traffic_days=self.traffic_days
@@ -161,8 +164,8 @@ class DevStack:
             stop_in_reverse({name: proc}, grace=5)
             self.restarts[name] = self.restarts.get(name, 0) + 1
             self._spawn(name, self._argv[name])
-            if name == "local-aws":  # it starts empty (its state is in memory): the resources again
-                wait_for(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), "local AWS", 30, {name: self.procs[name]})
+            if name == "local-aws":  # back from its last snapshot: provisioning again restores what that missed
+                self._wait_for_aws({name: self.procs[name]})
                 self._provision()
             done.append(f"{name} exited with {proc.returncode}; restarted (see {self.logs / (name + '.log')})")
         return done
@@ -198,7 +201,7 @@ class DevStack:
                 [sys.executable, "-m", "local.aws", "--port", str(self.aws_port), "--data-dir", str(self.home / "aws")],
             )
             self._spawn("vehicle-api", [sys.executable, "-m", "local.sources.vehicle_api", *self._vehicle_api_argv])
-            wait_for(lambda: http_ok(f"{self.aws_endpoint}/moto-api/"), "local AWS", 30, self.procs)
+            self._wait_for_aws(self.procs)
             wait_for(lambda: port_open(self.vehicle_api_url), "sample vehicle API", 30, self.procs)
             self._provision()
             self._spawn(

@@ -31,7 +31,7 @@ from typing import Any
 
 import boto3
 
-from include.glue.uber_movement_rules import REPLAY_ID_FORM, reject_reason
+from include.glue.uber_movement_rules import REPLAY_ID_FORM, SOURCE_COLUMNS, reject_reason
 from local.aws.credentials import CREDENTIALS
 from local.sources.uber_movement.replay import (
     MAX_BATCH_BYTES,
@@ -42,12 +42,8 @@ from local.sources.uber_movement.replay import (
     batches,
     put_batch,
 )
-from local.sources.uber_movement.travel_times import COLUMNS, NUMBERS
 
 log = logging.getLogger(__name__)
-IDS = (COLUMNS[0], COLUMNS[2])
-
-
 READ_TIMEOUT = 5.0  # seconds a client may stay silent, and at most twice that to send its body
 
 
@@ -75,15 +71,15 @@ def _check_row(position: int, row: Any) -> dict[str, Any]:
     where = f"row {position}"
     if not isinstance(row, dict):
         raise BadRows(f"{where}: a row is a JSON object, got {type(row).__name__}")
-    missing = [c for c in (*COLUMNS, "replay_id") if c not in row]
+    missing = [c for c in (*SOURCE_COLUMNS, "replay_id") if c not in row]
     if missing:
         raise BadRows(f"{where}: missing {', '.join(repr(c) for c in missing)}")
-    unknown = sorted(set(row) - set(COLUMNS) - {"replay_id"})
+    unknown = sorted(set(row) - set(SOURCE_COLUMNS) - {"replay_id"})
     if unknown:
         raise BadRows(f"{where}: unknown field {', '.join(repr(c) for c in unknown)}")
-    for column in COLUMNS:
+    for column, (_, kind) in SOURCE_COLUMNS.items():
         value = row[column]
-        numeric = column in NUMBERS or column in IDS
+        numeric = kind != "string"
         if not isinstance(value, str) or (isinstance(value, JsonNumber) and not numeric):
             kind = "a string or a number" if numeric else "a string"
             shown = value if isinstance(value, JsonNumber) else json.dumps(value)

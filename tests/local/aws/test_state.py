@@ -3,6 +3,7 @@ SIGKILL), it serves what it held, as `make run` restarted does."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from local.aws.credentials import local_client
@@ -132,3 +134,28 @@ def test_a_sigkill_loses_nothing_saved_before_it(server):
     assert sorted(p.name for p in (server.data_dir / "state" / "blobs").iterdir()) == [
         "c81e728d9d4c2f636f067f89cc14862c-1"  # MD5 of "2": the deleted object's bytes are gone
     ]
+
+
+def test_a_job_run_under_way_at_a_sigkill_comes_back_failed_naming_the_restart(server):
+    s3, glue = server.client("s3"), server.client("glue")
+    s3.create_bucket(Bucket="kept-scripts", CreateBucketConfiguration={"LocationConstraint": SETTINGS.region})
+    s3.put_object(Bucket="kept-scripts", Key="sleep.py", Body=b"import time\ntime.sleep(600)\n")
+    glue.create_job(
+        Name="sleeper",
+        Role=SETTINGS.glue_role,
+        Command={"Name": "glueetl", "ScriptLocation": "s3://kept-scripts/sleep.py"},
+    )
+    run_id = glue.start_job_run(JobName="sleeper")["JobRunId"]
+    wait_for(
+        lambda: glue.get_job_run(JobName="sleeper", RunId=run_id)["JobRun"]["JobRunState"] == "RUNNING", "running", 60
+    )
+    snapshot_taken(server)
+    job_processes = psutil.Process(server.proc.pid).children(recursive=True)
+    server.end(signal.SIGKILL)
+    for orphan in job_processes:  # the job's process outlives its server, as nothing on AWS would
+        with contextlib.suppress(psutil.Error):
+            orphan.kill()
+
+    server.start()
+    run = server.client("glue").get_job_run(JobName="sleeper", RunId=run_id)["JobRun"]
+    assert (run["JobRunState"], run["ErrorMessage"]) == ("FAILED", "the local AWS restarted while this ran")

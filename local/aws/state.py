@@ -1,13 +1,15 @@
 """The local AWS's state on disk, so that it survives a restart as AWS's does.
 
 moto keeps every service's resources in memory (its backends). ``StateStore`` writes them all,
-as one pickle (objects that several services share stay shared), to ``<data dir>/state/``: when
-the server stops, and every ``interval`` seconds while it serves requests (longer when a
-snapshot takes over a tenth of that), so a process killed with SIGKILL loses at most the last
-interval's changes. S3 objects' bytes are kept apart, one
-file per content (``blobs/``), written once; the pickle holds their metadata. A snapshot is
-written to a temporary file, flushed to disk and renamed over the last one: a crash while
-writing leaves the previous snapshot whole.
+as one pickle (objects that several services share stay shared), to ``<data dir>/state/``. A
+request that may change state is answered only once a snapshot taken after it is on disk (one
+snapshot serves every request waiting for it, as a database's group commit), so what the server
+acknowledged survives a SIGKILL: only requests in flight are lost. Work the engines finish
+between requests (an Athena query, a job run) is saved every ``interval`` seconds while the
+server is busy (longer when a snapshot takes over a tenth of that). S3 objects' bytes are kept
+apart, one file per content (``blobs/``), written once; the pickle holds their metadata. A
+snapshot is written to a temporary file, flushed to disk and renamed over the last one: a crash
+while writing leaves the previous snapshot whole.
 
 What cannot outlive the process is not kept: locks, events and threads come back new, and
 engine connections (DuckDB) are opened again when needed. Work that was running when the
@@ -30,6 +32,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import cloudpickle
 from moto.core.base_backend import BackendDict, BaseBackend
@@ -221,42 +224,97 @@ def _fail_glue_runs(backend: Any) -> None:
                 crawl.finish("FAILED", RESTARTED)
 
 
+# Actions that only read, by AWS's naming (JSON protocol target or Query protocol Action).
+_READ_ACTIONS = ("Get", "List", "Describe", "BatchGet", "Search")
+
+
+def changes_state(environ: dict[str, Any]) -> bool:
+    """Whether a request may change state: anything but a GET or HEAD and an action named as a
+    read. An unknown action counts as a change (an extra snapshot, never a lost write)."""
+    if environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS"):
+        return False
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    action = target.rpartition(".")[2] if target else _query_action(environ)
+    return not (action and action.startswith(_READ_ACTIONS))
+
+
+def _query_action(environ: dict[str, Any]) -> str:
+    """The Query protocol's ``Action``, from the URL or the form body (read and put back)."""
+    actions = parse_qs(environ.get("QUERY_STRING", "")).get("Action")
+    if actions:
+        return actions[0]
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return ""
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    environ["wsgi.input"] = io.BytesIO(body)
+    return parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
+
+
 class Snapshotter:
-    """Saves the state every ``interval`` seconds while requests come in."""
+    """Saves the state for every request that may change it before that request is answered
+    (group commit), and every ``interval`` seconds while requests come in (the engines' work
+    follows requests)."""
 
     def __init__(self, store: StateStore, interval: float = 2.0) -> None:
         self.store, self.interval = store, interval
-        self.active = threading.Event()  # set by every request served
-        self._stop = threading.Event()
+        self.active = False  # a request came in since the last snapshot
+        self._begun = self._done = self._wanted = 0  # snapshots started, finished, waited for
+        self._stopped = False
+        self._turn = threading.Condition()
         self._thread = threading.Thread(target=self._loop, name="local-aws-state", daemon=True)
 
     def start(self) -> Snapshotter:
         self._thread.start()
         return self
 
+    def commit(self) -> None:
+        """Return once a snapshot that began after this call is on disk."""
+        with self._turn:
+            ticket = self._begun + 1  # the one under way may have read the state before the change
+            self._wanted = max(self._wanted, ticket)
+            self._turn.notify_all()
+            self._turn.wait_for(lambda: self._done >= ticket or self._stopped)
+
     def _loop(self) -> None:
         wait = self.interval
-        while not self._stop.wait(wait):
-            if self.active.is_set():
-                self.active.clear()
-                started = time.monotonic()
-                try:
-                    self.store.save()
-                except Exception:  # the next interval tries again; say why this one could not
-                    log.exception("local AWS state: snapshot failed")
-                # Snapshots take at most a tenth of the server's time, however big the state.
-                wait = max(self.interval, 10 * (time.monotonic() - started))
+        while True:
+            with self._turn:
+                self._turn.wait_for(lambda: self._wanted > self._begun or self._stopped, timeout=wait)
+                if self._stopped:
+                    return
+                if not (self._wanted > self._begun or self.active):
+                    continue
+                self.active = False
+                self._begun += 1
+                number = self._begun
+            started = time.monotonic()
+            try:
+                self.store.save()
+            except Exception:  # the next one tries again; say why this one could not
+                log.exception("local AWS state: snapshot failed")
+            with self._turn:
+                self._done = number
+                self._turn.notify_all()
+            # Periodic snapshots take at most a tenth of the server's time, however big the state.
+            wait = max(self.interval, 10 * (time.monotonic() - started))
 
     def stop(self) -> None:
-        """No more periodic snapshots (the server saves once more when its engines have stopped)."""
-        self._stop.set()
+        """No more snapshots (the server saves once more when its engines have stopped)."""
+        with self._turn:
+            self._stopped = True
+            self._turn.notify_all()
         self._thread.join()
 
     def wrap(self, app: Any) -> Any:
-        """The WSGI app, noting each request (the engines' work follows requests)."""
+        """The WSGI app, answering a request that may change state once that change is saved
+        (werkzeug sends nothing before the app's first body chunk is written)."""
 
-        def noted(environ: dict[str, Any], start_response: Any) -> Any:
-            self.active.set()
-            return app(environ, start_response)
+        def committed(environ: dict[str, Any], start_response: Any) -> Any:
+            self.active = True
+            changing = changes_state(environ)
+            body = app(environ, start_response)
+            if changing:
+                self.commit()
+            return body
 
-        return noted
+        return committed

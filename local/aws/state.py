@@ -144,7 +144,7 @@ class StateStore:
         """Write every backend's state; the previous snapshot stays until this one is whole."""
         with self._lock:
             self.blobs.mkdir(parents=True, exist_ok=True)
-            for attempt in range(5):
+            for attempt in range(20):
                 self._used = set()
                 buffer = io.BytesIO()
                 state = {
@@ -154,10 +154,10 @@ class StateStore:
                 try:
                     _Pickler(buffer, self).dump(state)
                     break
-                except RuntimeError:  # a request changed a dict while it was read: read again
-                    if attempt == 4:
+                except RuntimeError:  # a request in flight changed a dict while it was read: again
+                    if attempt == 19:
                         raise
-                    time.sleep(0.05)
+                    time.sleep(0.01)
             _write_durably(self.snapshot, buffer.getbuffer())
             for stale in self._known - self._used:  # objects deleted or overwritten since
                 (self.blobs / stale).unlink(missing_ok=True)
@@ -261,6 +261,8 @@ class Snapshotter:
         self._begun = self._done = self._wanted = 0  # snapshots started, finished, waited for
         self._stopped = False
         self._turn = threading.Condition()
+        self._open = threading.Event()  # cleared while a snapshot reads the state
+        self._open.set()
         self._thread = threading.Thread(target=self._loop, name="local-aws-state", daemon=True)
 
     def start(self) -> Snapshotter:
@@ -288,12 +290,20 @@ class Snapshotter:
                 self._begun += 1
                 number = self._begun
             started = time.monotonic()
+            self._open.clear()  # changes that arrive now wait: fewer dicts changed while read
             try:
                 self.store.save()
-            except Exception:  # the next one tries again; say why this one could not
+                saved = True
+            except Exception:  # say why; the requests waiting for it wait for the next one
                 log.exception("local AWS state: snapshot failed")
+                saved = False
+            finally:
+                self._open.set()
             with self._turn:
-                self._done = number
+                if saved:
+                    self._done = number
+                else:
+                    self._wanted = max(self._wanted, number + 1)
                 self._turn.notify_all()
             # Periodic snapshots take at most a tenth of the server's time, however big the state.
             wait = max(self.interval, 10 * (time.monotonic() - started))
@@ -304,6 +314,7 @@ class Snapshotter:
             self._stopped = True
             self._turn.notify_all()
         self._thread.join()
+        self._open.set()
 
     def wrap(self, app: Any) -> Any:
         """The WSGI app, answering a request that may change state once that change is saved
@@ -312,6 +323,8 @@ class Snapshotter:
         def committed(environ: dict[str, Any], start_response: Any) -> Any:
             self.active = True
             changing = changes_state(environ)
+            if changing:
+                self._open.wait()
             body = app(environ, start_response)
             if changing:
                 self.commit()

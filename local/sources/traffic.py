@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from local.sources.s3_puts import put_objects
+
 STREAM = "traffic-delivery-stream"
 PREFIX = "traffic/"
 BUFFER_SECONDS = 300  # Firehose's default buffering interval
@@ -292,11 +294,7 @@ def firehose_objects(
 
 def write_objects(s3: Any, bucket: str, objects: Iterable[tuple[str, bytes]]) -> list[str]:
     """Put each (key, body) into ``bucket`` with a boto3 S3 client; return the keys written."""
-    keys = []
-    for key, body in objects:
-        s3.put_object(Bucket=bucket, Key=key, Body=body)
-        keys.append(key)
-    return keys
+    return put_objects(s3, bucket, objects)
 
 
 def write_range(

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from local.sources.s3_puts import put_objects
+
 PREFIX = "web_hits/"
 MALFORMED_PER_HOUR = 3
 WITHOUT_TIMESTAMP_PER_HOUR = 2
@@ -168,13 +170,8 @@ def write_hours(
 ) -> list[str]:  # fmt: skip
     """Put the hours ``first``..``last`` into ``s3://bucket/<prefix>``; ``late=False`` leaves out
     the files that land after their hour (write them later to model their late arrival)."""
-    keys = []
-    for hour in hours(first, last):
-        for file in hour_files(hour, hits_per_hour, seed, prefix):
-            if late or not file.late:
-                s3.put_object(Bucket=bucket, Key=file.key, Body=file.body)
-                keys.append(file.key)
-    return keys
+    files = (file for hour in hours(first, last) for file in hour_files(hour, hits_per_hour, seed, prefix))
+    return put_objects(s3, bucket, ((file.key, file.body) for file in files if late or not file.late))
 
 
 def main(argv: list[str] | None = None) -> int:

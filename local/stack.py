@@ -113,11 +113,14 @@ class DevStack:
         settings_env: dict[str, str] | None = None,
         traffic_days: int = 0,
         ingest_port: int | None = None,
+        keep_state: bool = True,
     ) -> None:
         """``settings_env``: PIPELINES_* variables for this stack only (e.g. another region);
         ``traffic_days``: days of generated traffic the provisioning writes (``make run``: 2);
-        ``ingest_port``: the Uber Movement ingest endpoint's (default: a free one)."""
+        ``ingest_port``: the Uber Movement ingest endpoint's (default: a free one);
+        ``keep_state``: whether the local AWS keeps its state across restarts (``make run``: yes)."""
         self.traffic_days = traffic_days
+        self._state_argv = [] if keep_state else ["--no-state"]
         self.home = home
         environ = {**os.environ, **(settings_env or {})}
         self.settings = load(environ)
@@ -170,6 +173,13 @@ class DevStack:
             done.append(f"{name} exited with {proc.returncode}; restarted (see {self.logs / (name + '.log')})")
         return done
 
+    def restart(self, name: str, **environ: str) -> None:
+        """Stop one service (and what it started) and start it again, with ``environ`` added to
+        its environment (e.g. a setting changed); the others keep running."""
+        stop_in_reverse({name: self.procs[name]}, grace=20)
+        self.env = {**self.env, **environ}
+        self._spawn(name, self._argv[name])
+
     def client(self, service: str) -> BaseClient:
         """A boto3 client of this stack's local AWS."""
         return local_client(service, self.aws_endpoint, self.settings.region)
@@ -198,7 +208,16 @@ class DevStack:
         try:
             self._spawn(
                 "local-aws",
-                [sys.executable, "-m", "local.aws", "--port", str(self.aws_port), "--data-dir", str(self.home / "aws")],
+                [
+                    sys.executable,
+                    "-m",
+                    "local.aws",
+                    "--port",
+                    str(self.aws_port),
+                    "--data-dir",
+                    str(self.home / "aws"),
+                    *self._state_argv,
+                ],  # fmt: skip
             )
             self._spawn("vehicle-api", [sys.executable, "-m", "local.sources.vehicle_api", *self._vehicle_api_argv])
             self._wait_for_aws(self.procs)

@@ -27,11 +27,16 @@ class LocalAWS:
     folder when not given, removed on stop); a relative one is resolved once, here, because
     engines run processes in folders of their own. Given a ``data_dir``, the services' state is
     kept there too (``local.aws.state``) and a new server in that folder starts where the last
-    one stopped. ``region`` is only the default of ``client()``: the server answers in every region.
+    one stopped, unless ``keep_state`` is False. ``region`` is only the default of ``client()``: the server answers in every region.
     """
 
     def __init__(
-        self, port: int = 4566, host: str = "127.0.0.1", region: str = "us-east-1", data_dir: Path | None = None
+        self,
+        port: int = 4566,
+        host: str = "127.0.0.1",
+        region: str = "us-east-1",
+        data_dir: Path | None = None,
+        keep_state: bool = True,
     ) -> None:
         self._requested = (host, port)
         self.region = region
@@ -42,7 +47,7 @@ class LocalAWS:
         self.data_dir = Path(data_dir).resolve()
         self._server: ThreadedMotoServer | None = None
         self._snapshots: Snapshotter | None = None
-        self.persistent = self._tmp is None
+        self.persistent = self._tmp is None and keep_state
         self.endpoint_url = ""
 
     def start(self) -> LocalAWS:

@@ -27,13 +27,22 @@ SETTINGS = load({"PIPELINES_AWS_REGION": SECOND_REGION})
 class Server:
     """``python -m local.aws`` as a user starts it, in one data folder."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir, self.port = data_dir, free_port()
+    def __init__(self, data_dir: Path, *options: str) -> None:
+        self.data_dir, self.port, self.options = data_dir, free_port(), list(options)
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Server:
-        argv = [sys.executable, "-m", "local.aws", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        argv = [
+            sys.executable,
+            "-m",
+            "local.aws",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            *self.options,
+        ]
         self.proc = subprocess.Popen(argv, cwd=REPO, env={**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'plugins'}"})
         wait_for(lambda: http_ok(f"{self.url}/moto-api/"), "local AWS", 60, {"local-aws": self.proc})
         return self
@@ -148,6 +157,20 @@ def test_a_job_run_under_way_at_a_sigkill_comes_back_failed_naming_the_restart(s
     server.start()
     run = server.client("glue").get_job_run(JobName="sleeper", RunId=run_id)["JobRun"]
     assert (run["JobRunState"], run["ErrorMessage"]) == ("FAILED", "the local AWS restarted while this ran")
+
+
+def test_a_server_started_with_no_state_keeps_nothing(tmp_path):
+    ephemeral = Server(tmp_path / "aws", "--no-state").start()
+    ephemeral.client("s3").create_bucket(
+        Bucket="gone-bucket", CreateBucketConfiguration={"LocationConstraint": SETTINGS.region}
+    )
+    ephemeral.end(signal.SIGTERM)
+    assert not (tmp_path / "aws" / "state").exists()
+    kept = Server(tmp_path / "aws").start()
+    try:
+        assert kept.client("s3").list_buckets()["Buckets"] == []
+    finally:
+        kept.end(signal.SIGTERM)
 
 
 @pytest.mark.parametrize(

@@ -108,6 +108,7 @@ class ComposeRun:
         self._log_files: list = []
         self.logs = root / "logs"
         self.aws_endpoint = f"http://127.0.0.1:{self.ports['local-aws']}"
+        self.ui_url = f"http://127.0.0.1:{self.ports['api-server']}"
 
     # mapping container names, ports and paths to this machine
     def _map(self, value: str, image: Image, service: str) -> str:

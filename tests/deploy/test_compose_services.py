@@ -1,25 +1,22 @@
 """docker-compose.yaml's services, each run with exactly the files its container sees (see
-compose_runner for what this proves and what only Docker can), run the pipelines that
-`make run` runs: the vehicle API download and processing, and the traffic batch."""
+compose_runner for what this proves and what only Docker can): provisioning, and one pipeline
+green across the containers (the vehicle API download through the Lambda and the sample API's
+container, then the asset-triggered processing). The pipelines' semantics are
+the other tiers' (tests/dags, tests/services), on the same engines."""
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from local.provision import SAMPLE_TRAFFIC_DETECTORS, SAMPLE_TRAFFIC_SEED
-from local.sources import traffic as feed
 from local.sources.vehicle_api.data import expected_records
 from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
-from pipelines.traffic.tables import PROCESSED_TABLE
 from tests.deploy.compose_runner import ComposeRun
 from tests.support.athena import athena_rows
-from tests.support.services import cli_json, wait_for_run
-from tests.support.traffic_reference import expected_rows, records_of, same
+from tests.support.services import cli_json, dag_runs, wait_for_run
 
 pytestmark = pytest.mark.services
 VEHICLE_DAY = "2026-03-05"
@@ -58,7 +55,7 @@ def test_vehicle_api_download_and_processing_run_on_the_compose_services(compose
     expected = len({(r["vehicle_id"], r["timestamp"]) for r in expected_records("sensor-data", VEHICLE_DAY)})
     deadline = datetime.now(UTC) + timedelta(minutes=10)
     while True:
-        runs = cli_json(compose, "dags", "list-runs", "vehicle_api_processing")
+        runs = dag_runs(compose, "vehicle_api_processing")
         done = [r for r in runs if r["state"] in ("success", "failed")]
         if done and all(r["state"] in ("success", "failed") for r in runs):
             count = athena_rows(compose, f"SELECT count(*) AS n FROM sensor_data WHERE days = DATE '{VEHICLE_DAY}'")
@@ -68,26 +65,3 @@ def test_vehicle_api_download_and_processing_run_on_the_compose_services(compose
         time.sleep(3)
     assert {r["state"] for r in done} == {"success"}
     assert count[0]["n"] == expected
-
-
-def test_traffic_batch_runs_on_the_compose_services_with_the_provisioned_traffic(compose):
-    today = datetime.now(UTC).date()
-    day = today - timedelta(days=2)  # the scheduled run after unpausing takes yesterday
-    wait_for_dag(compose, "traffic_batch")
-    compose.airflow("dags", "unpause", "traffic_batch")
-    compose.airflow(
-        "dags", "trigger", "traffic_batch", "--run-id", "compose_traffic", "--conf", json.dumps({"date": str(day)})
-    )
-    assert wait_for_run(compose, "traffic_batch", "compose_traffic", timeout=600)["state"] == "success"
-
-    deliveries = feed.generate(
-        day - timedelta(days=1), today, seed=SAMPLE_TRAFFIC_SEED, detector_count=SAMPLE_TRAFFIC_DETECTORS
-    )
-    expected = expected_rows(records_of(feed.firehose_objects(deliveries, seed=SAMPLE_TRAFFIC_SEED)), day)
-    actual = athena_rows(
-        compose,
-        f"SELECT * FROM {PROCESSED_TABLE} WHERE year = '{day:%Y}' AND month = '{day:%m}' AND day = '{day:%d}' "
-        "ORDER BY uniqueid, recordtimestamp",
-    )
-    assert len(actual) == len(expected) > 0
-    assert [(a, e) for a, e in zip(actual, expected, strict=True) if not same(a, e)] == []

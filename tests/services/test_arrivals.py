@@ -22,7 +22,7 @@ from pipelines.settings import SETTINGS
 from pipelines.uber_movement.tables import RAW_PREFIX, raw_hour
 from tests.support.athena import athena_rows
 from tests.support.kinesis import read_stream
-from tests.support.services import cli_json, rest, wait_for_run, wait_for_success, why_not_green
+from tests.support.services import dag_runs, rest, run_path, wait_for_run, wait_for_success, why_not_green
 from tests.support.uber_movement_reference import typed_independently
 
 pytestmark = pytest.mark.services
@@ -58,7 +58,7 @@ def replay_and_wait_for_landing(stack, path) -> set[str]:
 
 
 def runs(stack) -> dict[str, dict]:
-    return {r["run_id"]: r for r in cli_json(stack, "dags", "list-runs", DAG_ID)}
+    return {r["dag_run_id"]: r for r in dag_runs(stack, DAG_ID)}
 
 
 def wait_for_new_run(stack, known: set[str], prefix: str, timeout: float = 300) -> dict:
@@ -67,24 +67,24 @@ def wait_for_new_run(stack, known: set[str], prefix: str, timeout: float = 300) 
     while True:
         new = [r for run_id, r in runs(stack).items() if run_id not in known and run_id.startswith(prefix)]
         if new:
-            return wait_for_run(stack, DAG_ID, new[0]["run_id"], timeout=timeout)
+            return wait_for_run(stack, DAG_ID, new[0]["dag_run_id"], timeout=timeout)
         assert time.monotonic() < deadline, f"no {prefix} run of {DAG_ID} in {timeout} s"
         time.sleep(2)
 
 
-def notified_keys(stack, token: str, run_id: str) -> set[str]:
+def notified_keys(stack, run_id: str) -> set[str]:
     """The S3 keys named by the queue messages whose asset events started ``run_id`` (S3's test
     event, which names none, counts for nothing)."""
-    path = f"dags/{DAG_ID}/dagRuns/{urllib.parse.quote(run_id)}/upstreamAssetEvents"
+    path = f"{run_path(DAG_ID, run_id)}/upstreamAssetEvents"
     keys = set()
-    for event in rest(stack, token, path)["asset_events"]:
+    for event in rest(stack, path)["asset_events"]:
         for message in event["extra"]["payload"]["message_batch"]:
             for record in json.loads(message["Body"]).get("Records", []):
                 keys.add(urllib.parse.unquote_plus(record["s3"]["object"]["key"]))
     return keys
 
 
-def wait_for_runs_notified_of(stack, token: str, known: set[str], keys: set[str], timeout: float = 300) -> list[dict]:
+def wait_for_runs_notified_of(stack, known: set[str], keys: set[str], timeout: float = 300) -> list[dict]:
     """The asset-triggered runs started after ``known`` once, between them, their messages named
     every one of ``keys`` and they all ended. Runs started by other messages (S3's test event
     when the notification was set) are not mistaken for the ones these files started."""
@@ -92,9 +92,9 @@ def wait_for_runs_notified_of(stack, token: str, known: set[str], keys: set[str]
     while True:
         new = [r for run_id, r in runs(stack).items() if run_id not in known and run_id.startswith("asset_triggered__")]
         for run in new:
-            unseen -= notified_keys(stack, token, run["run_id"])
+            unseen -= notified_keys(stack, run["dag_run_id"])
         if not unseen:
-            return [wait_for_run(stack, DAG_ID, r["run_id"], timeout=timeout) for r in new]
+            return [wait_for_run(stack, DAG_ID, r["dag_run_id"], timeout=timeout) for r in new]
         assert time.monotonic() < deadline, f"no run of {DAG_ID} was notified of {sorted(unseen)} in {timeout} s"
         time.sleep(2)
 
@@ -121,16 +121,14 @@ def wait_until_idle(stack) -> set[str]:
         time.sleep(2)
 
 
-def test_arrivals_start_runs_a_lost_notification_is_caught_up_and_a_second_replay_adds_nothing(
-    stack, tmp_path, api_token
-):
+def test_arrivals_start_runs_a_lost_notification_is_caught_up_and_a_second_replay_adds_nothing(stack, tmp_path):
     wait_for_dag(stack, DAG_ID)
     stack.airflow("dags", "unpause", DAG_ID)
     known = wait_until_idle(stack)
 
     first = csv_file(tmp_path, "arrivals_a.csv", seed=41)
     landed = replay_and_wait_for_landing(stack, first)
-    notified = wait_for_runs_notified_of(stack, api_token, known, landed)
+    notified = wait_for_runs_notified_of(stack, known, landed)
     assert {r["state"] for r in notified} == {"success"}, why_not_green(stack, DAG_ID, notified)
     wait_until_idle(stack)
     assert_lake_holds(stack, first)
@@ -155,7 +153,7 @@ def test_arrivals_start_runs_a_lost_notification_is_caught_up_and_a_second_repla
     known = wait_until_idle(stack)
 
     landed = replay_and_wait_for_landing(stack, first)  # the same rows again, new files
-    notified = wait_for_runs_notified_of(stack, api_token, known, landed)
+    notified = wait_for_runs_notified_of(stack, known, landed)
     assert {r["state"] for r in notified} == {"success"}, why_not_green(stack, DAG_ID, notified)
     wait_until_idle(stack)
     assert_lake_holds(stack, first)

@@ -1,16 +1,25 @@
-"""Every wait on AWS is deferred through the real services: a traffic_batch run's Athena
-statements and crawl hand their wait to the triggerer (the try's worker log says the task paused
-as DEFERRED; the triggerer's own log of the try holds the trigger's start and its success
-event), and the run is green on the exact day."""
+"""Every wait on AWS can be deferred, through the real services: with the scheduler (and so its
+workers) set to defer every Athena statement at once, a traffic_batch run's statements and crawl
+hand their wait to the triggerer (the try's worker log says the task paused as DEFERRED; the
+triggerer's own log of the try holds the trigger's start and its success event), and the run is
+green on the exact day. The run is created as the UI's trigger form creates it, with a logical
+date and the `date` param left empty: it processes the logical date's day."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 import pytest
 
-from tests.support.services import assert_day_is_exact, land_traffic, task_log, task_states, wait_for_success
+from tests.support.services import (
+    assert_day_is_exact,
+    land_traffic,
+    rest,
+    run_day_of,
+    task_log,
+    task_states,
+    wait_for_success,
+)
 
 pytestmark = pytest.mark.services
 DAY = date(2020, 8, 3)  # apart from the other service tests' days
@@ -28,12 +37,21 @@ AWS_WAITS = {
 }
 
 
-def test_every_aws_wait_of_a_traffic_run_is_deferred_to_the_triggerer(stack):
+@pytest.fixture
+def every_statement_deferred(stack):
+    deployed = str(stack.settings.defer_after_seconds)
+    stack.restart("scheduler", PIPELINES_DEFER_AFTER_SECONDS="0")
+    yield
+    stack.restart("scheduler", PIPELINES_DEFER_AFTER_SECONDS=deployed)
+
+
+def test_every_aws_wait_of_a_traffic_run_is_deferred_to_the_triggerer(stack, every_statement_deferred):
     records = land_traffic(stack, DAY - timedelta(days=1), DAY + timedelta(days=1), seed=11)
-    run_id = "deferral"
-    stack.airflow("dags", "trigger", "traffic_batch", "--run-id", run_id, "--conf", json.dumps({"date": str(DAY)}))
+    form = {"logical_date": f"{DAY}T00:00:00Z", "conf": {"date": None}}
+    run_id = rest(stack, "dags/traffic_batch/dagRuns", form)["dag_run_id"]
 
     wait_for_success(stack, "traffic_batch", run_id, timeout=900)
+    assert run_day_of(stack, "traffic_batch", run_id) == str(DAY)
     assert_day_is_exact(stack, records, DAY)
     states = task_states(stack, "traffic_batch", run_id)
     assert AWS_WAITS <= set(states) and {states[t] for t in AWS_WAITS} == {"success"}

@@ -1,14 +1,17 @@
-"""Helpers of the tests that drive a running stack (``DevStack`` or compose) through the Airflow CLI."""
+"""Helpers of the tests that drive a running stack (``DevStack`` or compose) as users do: the
+Airflow CLI to act, its REST API (as the UI) to watch."""
 
 from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 import urllib.request
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from local.airflow_env import LOCAL_USER
 from local.sources import traffic as feed
 from local.stack import wait_for_dag
 from pipelines.settings import SETTINGS
@@ -23,36 +26,65 @@ def cli_json(stack: Any, *args: str) -> list[dict]:
     return json.loads(lines[-1]) if lines else []
 
 
-def rest(stack: Any, token: str, path: str, body: dict | None = None) -> Any:
+_TOKENS: dict[str, str] = {}
+
+
+def token(stack: Any) -> str:
+    """A bearer token of the stack's api-server for the local user, as the UI's login gets it
+    (one per stack: it outlives the session's tests)."""
+    if stack.ui_url not in _TOKENS:
+        user, password = LOCAL_USER
+        request = urllib.request.Request(
+            f"{stack.ui_url}/auth/token",
+            data=json.dumps({"username": user, "password": password}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            _TOKENS[stack.ui_url] = json.load(response)["access_token"]
+    return _TOKENS[stack.ui_url]
+
+
+def rest(stack: Any, path: str, body: dict | None = None) -> Any:
     """One call of Airflow's REST API (``/api/v2/...``) as the UI makes it: GET, or POST ``body``."""
     request = urllib.request.Request(
         f"{stack.ui_url}/api/v2/{path}",
         data=None if body is None else json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token(stack)}"},
         method="GET" if body is None else "POST",
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
 
+def dag_runs(stack: Any, dag_id: str) -> list[dict]:
+    """Every run of ``dag_id`` as the REST API lists them (``dag_run_id``, ``state``,
+    ``logical_date``, ``partition_key``, ``conf``...), oldest first."""
+    return rest(stack, f"dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
+
+
+def run_path(dag_id: str, run_id: str) -> str:
+    """A run's REST path (run ids hold ``+`` and ``:``)."""
+    return f"dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id, safe='')}"
+
+
 def wait_for_run(stack: Any, dag_id: str, run_id: str, timeout: float = 300) -> dict:
-    """Poll ``airflow dags list-runs`` until the run ends; return its JSON row."""
+    """Poll the REST API until the run ends; return it."""
     deadline = time.monotonic() + timeout
     while True:
-        rows = cli_json(stack, "dags", "list-runs", dag_id)
-        row = next((r for r in rows if r["run_id"] == run_id), None)
-        if row and row["state"] in ("success", "failed"):
-            return row
+        run = rest(stack, run_path(dag_id, run_id))
+        if run["state"] in ("success", "failed"):
+            return run
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{dag_id} {run_id} still {row and row['state']} after {timeout} s")
+            raise TimeoutError(f"{dag_id} {run_id} still {run['state']} after {timeout} s")
         time.sleep(2)
 
 
 def wait_for_success(stack: Any, dag_id: str, run_id: str, timeout: float = 300) -> dict:
     """``wait_for_run``, and the run must have succeeded (else its failed tasks' errors are shown)."""
-    row = wait_for_run(stack, dag_id, run_id, timeout)
-    assert row["state"] == "success", why_not_green(stack, dag_id, [row])
-    return row
+    run = wait_for_run(stack, dag_id, run_id, timeout)
+    assert run["state"] == "success", why_not_green(stack, dag_id, [run])
+    return run
 
 
 def wait_for_runs(stack: Any, dag_id: str, count: int, prefix: str = "", timeout: float = 600) -> list[dict]:
@@ -61,12 +93,12 @@ def wait_for_runs(stack: Any, dag_id: str, count: int, prefix: str = "", timeout
     run (catchup is off), which the backfill checks leave out by prefix."""
     deadline = time.monotonic() + timeout
     while True:
-        rows = [r for r in cli_json(stack, "dags", "list-runs", dag_id) if r["run_id"].startswith(prefix)]
-        if len(rows) >= count and all(r["state"] in ("success", "failed") for r in rows):
-            return rows
+        runs = [r for r in dag_runs(stack, dag_id) if r["dag_run_id"].startswith(prefix)]
+        if len(runs) >= count and all(r["state"] in ("success", "failed") for r in runs):
+            return runs
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{dag_id}: {[(r['run_id'], r['state']) for r in rows]}")
-        time.sleep(3)
+            raise TimeoutError(f"{dag_id}: {[(r['dag_run_id'], r['state']) for r in runs]}")
+        time.sleep(2)
 
 
 def processed_day(stack, day: date) -> list[dict]:
@@ -84,9 +116,16 @@ def assert_day_is_exact(stack, records: list, day: date) -> None:
 
 
 def task_states(stack: Any, dag_id: str, run_id: str) -> dict[str, str]:
-    """{task_id: state} of one run, as ``airflow tasks states-for-dag-run`` lists them."""
-    rows = cli_json(stack, "tasks", "states-for-dag-run", dag_id, run_id)
+    """{task_id: state} of one run (a mapped task: the state of its last instance)."""
+    rows = rest(stack, f"{run_path(dag_id, run_id)}/taskInstances?limit=1000")["task_instances"]
     return {r["task_id"]: r["state"] for r in rows}
+
+
+def run_day_of(stack: Any, dag_id: str, run_id: str, task_id: str = "publish_day") -> str:
+    """The day a run resolved (``{{ run_day() }}``), as the task that publishes it was given it
+    (its rendered arguments, which the UI shows)."""
+    instance = rest(stack, f"{run_path(dag_id, run_id)}/taskInstances/{task_id}")
+    return instance["rendered_fields"]["op_args"][0]
 
 
 def task_log_folder(stack: Any, dag_id: str, run_id: str, task_id: str) -> Path:
@@ -130,7 +169,7 @@ def why_not_green(stack: Any, dag_id: str, rows: list[dict]) -> str:
     for row in rows:
         if row["state"] == "success":
             continue
-        run_id = row.get("run_id") or row["dag_run_id"]  # the CLI's name, or the REST API's
+        run_id = row["dag_run_id"]
         lines.append(f"{run_id}: {row['state']}")
         for task_id, state in task_states(stack, dag_id, run_id).items():
             if state not in ("success", "skipped"):

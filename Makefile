@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 COMPOSE_SCHEMA := $(VENV)/share/compose_spec.json
 export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
 
-.PHONY: help install browser jdk run env demo test lint format bench package deploy clean
+.PHONY: help install browser jdk run env demo test test-fast lint format bench package deploy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -54,8 +54,11 @@ env: ## Print the exports that point the airflow CLI at `make run`: eval "$(make
 demo: install ## Run every pipeline end to end on the embedded local stack and print the results
 	$(BIN)/python -m local.demo
 
-test: install browser jdk ## Run all tests
-	$(BIN)/python -m pytest
+test: install browser jdk ## Run all tests, the services tier beside the rest (tiers: tests/README.md)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: install ## The edit loop: no pipeline run end to end, no JVM, no Airflow services (tests/README.md)
+	$(BIN)/python -m pytest -m "not pipeline and not spark and not services"
 
 lint: install ## ruff (with Airflow's AIR rules) and format check
 	$(BIN)/ruff check .

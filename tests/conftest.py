@@ -23,6 +23,8 @@ os.environ.update(
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # What the Makefile exports: processes the tests start import the project as `make` does.
+        "PYTHONPATH": f"{REPO}:{REPO / 'plugins'}",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_HOME}/airflow.db",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         # Tests must never reach real AWS, whatever the developer's shell holds.
@@ -44,6 +46,31 @@ from local.airflow_env import aws_connection  # noqa: E402
 from local.aws import LocalAWS  # noqa: E402
 from local.provision import provision  # noqa: E402
 from pipelines.settings import SETTINGS  # noqa: E402
+from tests.support import scheduling, tiers  # noqa: E402
+
+tiers.install()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Under pytest-xdist (`make test`), every services test runs in one worker: one stack.
+    for item in items:
+        if item.get_closest_marker("services"):
+            item.add_marker(pytest.mark.xdist_group(scheduling.SERVICES))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    return scheduling.ServicesFirst(config, log)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    # Setup, call and teardown: a session fixture started by a test counts as that test's.
+    tiers.entering({mark.name for mark in item.iter_markers()})
+    try:
+        return (yield)
+    finally:
+        tiers.entering(None)
 
 
 @pytest.fixture(scope="session")

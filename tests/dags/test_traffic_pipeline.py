@@ -17,6 +17,8 @@ from pipelines.traffic.tables import PROCESSED_TABLE, REJECTS_TABLE
 from tests.support.athena import athena_rows
 from tests.support.traffic_reference import expected_rows, records_of, same
 
+pytestmark = pytest.mark.pipeline
+
 FIRST, SECOND = date(2020, 7, 14), date(2020, 7, 15)
 
 

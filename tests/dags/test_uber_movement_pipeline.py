@@ -24,6 +24,8 @@ from tests.support.dag_runner import returned_value
 from tests.support.failure_events import drain_failure_events, events_of
 from tests.support.uber_movement_reference import COLUMNS, typed_independently
 
+pytestmark = [pytest.mark.pipeline, pytest.mark.spark]
+
 HOUR_A, HOUR_B = "2026-11-30-10", "2026-11-30-11"
 
 

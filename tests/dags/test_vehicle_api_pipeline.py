@@ -18,6 +18,8 @@ from pipelines.settings import SETTINGS
 from tests.support.athena import athena_rows
 from tests.support.failure_events import drain_failure_events, events_of
 
+pytestmark = pytest.mark.pipeline
+
 DAY = "2026-02-10"
 FAILING_DAY = "2026-02-20"
 BAD_RECORD_DAY = "2026-02-25"

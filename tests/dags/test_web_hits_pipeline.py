@@ -18,6 +18,8 @@ from tests.support.dag_runner import returned_value
 from tests.support.failure_events import drain_failure_events, events_of
 from tests.support.web_hits_reference import KEYS, expected_counts, lines_of, rejected_lines
 
+pytestmark = [pytest.mark.pipeline, pytest.mark.spark]
+
 FIRST, SECOND = "2024-05-01T13", "2024-05-01T14"
 SEED, HITS_PER_HOUR = 7, 400
 

@@ -36,6 +36,8 @@ from pipelines.settings import SETTINGS
 from tests.support.cloudformation import Resolver, template
 from tests.support.triggers import first_event
 
+pytestmark = [pytest.mark.pipeline, pytest.mark.spark]  # all five pipelines run once, two Glue jobs
+
 ROLES = {"mwaa": "MwaaExecutionRole", "downloader": "DownloaderRole", "glue": "GlueRole"}
 # The statements of the AWS managed policies the template attaches that bear on these calls
 # (AWSGlueServiceRole, AWSLambdaBasicExecutionRole), as AWS publishes them.

@@ -8,11 +8,14 @@ import base64
 import json
 
 import pendulum
+import pytest
 from airflow.utils.state import DagRunState
 
 from pipelines.settings import SETTINGS
 from tests.support.athena import athena_rows
 from tests.support.dag_runner import returned_value
+
+pytestmark = pytest.mark.spark
 
 H = "2023-03-10T08"
 UA = "Mozilla/5.0 (X11; Linux x86_64)"

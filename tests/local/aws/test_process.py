@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import boto3
 import pytest
 
 from local import athena_queries
+from local.airflow_env import REPO
 from local.aws.credentials import local_client
 from local.provision import provision
 from local.stack import free_port
@@ -78,6 +80,7 @@ def test_airflow_env_exports_point_the_cli_at_the_stack(tmp_path):
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'plugins'}"},  # as `make env` has it
     ).stdout
     exports = dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines())
     assert exports["AIRFLOW_HOME"] == str(tmp_path / "airflow")
@@ -90,10 +93,7 @@ def test_airflow_env_exports_point_the_cli_at_the_stack(tmp_path):
 def test_the_documented_command_runs_glue_jobs_lambda_and_athena_in_another_region(tmp_path):
     """`python -m local.aws --port N` from a project folder: the default data dir is relative."""
     import json
-    import os
     import time
-
-    from local.airflow_env import REPO
 
     port, region = free_port(), "ap-southeast-2"
     env = {**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'plugins'}", "PIPELINES_AWS_REGION": region}

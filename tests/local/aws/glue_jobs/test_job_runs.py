@@ -310,6 +310,7 @@ def test_spark_error_fails_the_run_with_its_message(local_aws):
     assert "Traceback (most recent call last)" in errors and "PATH_NOT_FOUND" in errors
 
 
+@pytest.mark.spark
 def test_python_exception_becomes_error_message_and_error_log(local_aws):
     glue = local_aws.client("glue")
     job = _create_job(
@@ -336,6 +337,7 @@ def test_python_exception_becomes_error_message_and_error_log(local_aws):
     assert errors[-1] == "ValueError: no input for day 2026-03-01"
 
 
+@pytest.mark.spark
 def test_missing_argument_fails_like_glue(local_aws):
     glue = local_aws.client("glue")
     job = _create_job(
@@ -354,6 +356,7 @@ def test_missing_argument_fails_like_glue(local_aws):
     assert run["ErrorMessage"] == "GlueArgumentError: the following arguments are required: --output"
 
 
+@pytest.mark.spark
 def test_arguments_glue_passes_to_the_script(local_aws):
     glue = local_aws.client("glue")
     local_aws.client("s3").put_object(

@@ -106,6 +106,7 @@ def test_operator_runs_the_script_and_the_sensor_shows_its_logs(local_aws, airfl
     assert "day 2026-03-01: 3 orders into 2 shops" in logged.out + logged.err
 
 
+@pytest.mark.spark
 def test_failing_script_fails_the_task_with_its_error_in_the_log(local_aws, airflow_db, tmp_path, capsys):
     job_name = f"failing-{uuid.uuid4().hex[:8]}"
     with tiny_dag(f"glue_operator_fail_{uuid.uuid4().hex[:6]}") as dag:

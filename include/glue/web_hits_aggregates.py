@@ -86,15 +86,11 @@ def with_folder(frame: DataFrame, folder: datetime) -> DataFrame:
     )
 
 
-def read_lines(spark: Any, raw: str, files_by_folder: dict[datetime, list[str]]) -> DataFrame:
-    """Every line of the listed files (split at LF, CRLF or CR; blank ones too) with its file and
-    folder hour, parsed. One reading decides everything about a line, so a line is counted once:
-    as a hit, as a reject or as another hour's."""
-    frames = [
-        with_folder(spark.read.text([f"s3://{raw}/{key}" for key in keys]), folder)
-        for folder, keys in files_by_folder.items()
-        if keys
-    ]
+def read_lines(spark: Any, paths_by_folder: dict[datetime, list[str]]) -> DataFrame:
+    """Every line of the files (split at LF, CRLF or CR; blank ones too) with its file and folder
+    hour, parsed. One reading decides everything about a line, so a line is counted once: as a
+    hit, as a reject or as another hour's."""
+    frames = [with_folder(spark.read.text(paths), folder) for folder, paths in paths_by_folder.items() if paths]
     lines = reduce(DataFrame.unionAll, frames)
     # The text source keeps a line's bytes as they are; decoding replaces what is not UTF-8,
     # so a line whose bytes do not survive the round trip is not UTF-8 text.
@@ -150,6 +146,19 @@ def summarize(lines: DataFrame, hour: datetime) -> DataFrame:
     ).agg(F.count(F.lit(1)).alias("n"))
 
 
+def figures(summary: DataFrame) -> dict[str, Any]:
+    """The report's counts of the hour's lines, by kind (hits, rejected by reason, other hours')."""
+    rows = summary.groupBy("kind", "own", "reason").agg(F.sum("n").alias("n")).collect()
+    rejected = {row["reason"]: row["n"] for row in rows if row["kind"] == "rejected"}
+    return {
+        "hits_counted": sum(row["n"] for row in rows if row["kind"] == "hit"),
+        "hits_from_hour_folder": sum(row["n"] for row in rows if row["kind"] == "hit" and row["own"]),
+        "lines_of_other_hours": sum(row["n"] for row in rows if row["kind"] == "other" and row["own"]),
+        "rejected_by_reason": rejected,
+        "rejected": sum(rejected.values()),
+    }
+
+
 def count_lines(spark: Any, paths: list[str]) -> int:
     """The files' lines counted from their bytes, apart from the text source that classifies them
     (LF, CRLF and CR end a line, as there): what the check holds every line's kind against."""
@@ -200,15 +209,10 @@ def main() -> None:
         "rows": {table: 0 for table in AGGREGATES},
     }
     if files:
-        keys_by_folder = {folder: [key for key, _ in listed] for folder, listed in files_by_folder.items()}
-        summary = summarize(classify(read_lines(spark, raw, keys_by_folder)), hour).cache()  # small
-        figures = summary.groupBy("kind", "own", "reason").agg(F.sum("n").alias("n")).collect()
-        report["lines_in_hour_folder"] = count_lines(spark, [f"s3://{raw}/{key}" for key in keys_by_folder[hour]])
-        report["hits_counted"] = sum(row["n"] for row in figures if row["kind"] == "hit")
-        report["hits_from_hour_folder"] = sum(row["n"] for row in figures if row["kind"] == "hit" and row["own"])
-        report["lines_of_other_hours"] = sum(row["n"] for row in figures if row["kind"] == "other" and row["own"])
-        report["rejected_by_reason"] = {row["reason"]: row["n"] for row in figures if row["kind"] == "rejected"}
-        report["rejected"] = sum(report["rejected_by_reason"].values())
+        paths = {folder: [f"s3://{raw}/{key}" for key, _ in listed] for folder, listed in files_by_folder.items()}
+        summary = summarize(classify(read_lines(spark, paths)), hour).cache()  # small
+        report["lines_in_hour_folder"] = count_lines(spark, paths[hour])
+        report.update(figures(summary))
         quarantine = f"s3://{raw}/{RAW_PREFIX}_quarantine/{hour_prefix(hour)}"
         delete_prefix(s3, raw, quarantine.removeprefix(f"s3://{raw}/"))
         if report["rejected"]:

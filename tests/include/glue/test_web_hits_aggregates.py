@@ -1,23 +1,21 @@
-"""The web hits Glue job on hand-built hours, through the DAG (the provider's GlueJobOperator
-against the local Glue): which hour a hit belongs to, what is rejected and why, expected
-counts written out here."""
+"""The web hits Glue script's logic on hand-built hours, on one Spark session: which hour a hit
+belongs to, what is rejected and why, what the report counts and what the quarantine keeps,
+expected values written out here. The whole job, through the DAG and Athena, is
+tests/dags/test_web_hits_pipeline.py's."""
 
 from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-import pendulum
 import pytest
-from airflow.utils.state import DagRunState
-
-from pipelines.settings import SETTINGS
-from tests.support.athena import athena_rows
-from tests.support.dag_runner import returned_value
+from pyspark.sql import functions as F
 
 pytestmark = pytest.mark.spark
 
-H = "2023-03-10T08"
+H = datetime(2023, 3, 10, 8, tzinfo=UTC)
 UA = "Mozilla/5.0 (X11; Linux x86_64)"
 
 
@@ -45,54 +43,62 @@ FILES = {
 }
 
 
-def land(local_aws) -> None:
-    s3 = local_aws.client("s3")
-    for path, lines in FILES.items():
-        key = f"web_hits/year=2023/month=03/day=10/{path}"
-        s3.put_object(Bucket=SETTINGS.raw_bucket, Key=key, Body=("\n".join(lines) + "\n").encode())
+def write(root: Path, files: dict[str, bytes]) -> dict[datetime, list[str]]:
+    """The files under ``root`` as the job lists them: each folder hour's paths."""
+    paths: dict[datetime, list[str]] = {}
+    for name, body in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+        folder = H.replace(hour=int(name.split("/")[0].removeprefix("hour=")))
+        paths.setdefault(folder, []).append(f"file://{path}")  # as Spark names it (no %-escapes)
+    return paths
 
 
-def run(dagbag, hour: str):
-    result = dagbag.get_dag("web_hits_hourly").test(logical_date=pendulum.now("UTC"), run_conf={"hour": hour})
-    assert result.state == DagRunState.SUCCESS
-    return returned_value("web_hits_hourly", "check_hour", result.run_id)
+def around(paths: dict[datetime, list[str]], hour: datetime) -> dict[datetime, list[str]]:
+    """The three folders the job reads for ``hour``."""
+    return {folder: paths.get(folder, []) for folder in (hour - timedelta(hours=1), hour, hour + timedelta(hours=1))}
 
 
-def counts(local_aws, table: str, hour: str, keys: tuple[str, ...]) -> dict[tuple, int]:
-    where = f"year = '{hour[0:4]}' AND month = '{hour[5:7]}' AND day = '{hour[8:10]}' AND hour = '{hour[11:13]}'"
-    rows = athena_rows(local_aws, f"SELECT * FROM {table} WHERE {where}", database=SETTINGS.aggregated_database)
-    return {tuple(row[key] for key in keys): row["hit_count"] for row in rows}
+def hit_counts(summary, *columns: str) -> dict[tuple, int]:
+    rows = summary.filter(F.col("kind") == "hit").groupBy(*columns).agg(F.sum("n").alias("n")).collect()
+    return {tuple(row[c] for c in columns): row["n"] for row in rows}
 
 
-def test_hits_belong_to_their_utc_hour_and_bad_lines_are_rejected_with_their_reason(local_aws, dagbag):
-    land(local_aws)
-    checked = run(dagbag, H)
-    assert checked["hits_counted"] == 3
-    assert checked["rejected_by_reason"] == {
-        "not a JSON object with the expected field types": 2,
-        "missing Timestamp": 1,
-        "empty line": 1,
-        "Timestamp is not ISO-8601": 1,
-        "Timestamp more than an hour from its folder": 1,
+def test_hits_belong_to_their_utc_hour_and_bad_lines_are_rejected_with_their_reason(spark, web_hits_job, tmp_path):
+    job = web_hits_job
+    paths = write(tmp_path, {name: ("\n".join(lines) + "\n").encode() for name, lines in FILES.items()})
+    summary = job.summarize(job.classify(job.read_lines(spark, around(paths, H))), H)
+    figures = job.figures(summary)
+    assert figures == {
+        "hits_counted": 3,
+        "hits_from_hour_folder": 2,  # the third was written in 07's folder
+        "lines_of_other_hours": 1,  # 09:00:00.000, in H's folder
+        "rejected_by_reason": {
+            "not a JSON object with the expected field types": 2,
+            "missing Timestamp": 1,
+            "empty line": 1,
+            "Timestamp is not ISO-8601": 1,
+            "Timestamp more than an hour from its folder": 1,
+        },
+        "rejected": 6,
     }
-    assert checked["rows"] == {"hits_by_country": 2, "hits_by_domain_and_groupid": 2, "hits_by_useragent": 1}
-    assert counts(local_aws, "hits_by_country", H, ("country_code",)) == {("BE",): 2, ("US",): 1}
-    assert counts(local_aws, "hits_by_domain_and_groupid", H, ("domain", "group_id")) == {
-        ("a.com", 1): 2,
-        ("b.com", 2): 1,
-    }
-    assert counts(local_aws, "hits_by_useragent", H, ("user_agent",)) == {(UA,): 3}
+    lines = job.count_lines(spark, paths[H])
+    assert lines == 9 == figures["hits_from_hour_folder"] + figures["lines_of_other_hours"] + figures["rejected"]
+    assert hit_counts(summary, "CountryCode") == {("BE",): 2, ("US",): 1}
+    assert hit_counts(summary, "Domain", "GroupID") == {("a.com", 1): 2, ("b.com", 2): 1}
+    assert hit_counts(summary, "UserAgent") == {(UA,): 3}
 
-    # H+1 gets both hits at 09:00:00.000, the one written in H's folder too.
-    after = run(dagbag, "2023-03-10T09")
-    assert (after["hits_counted"], after["rejected"]) == (2, 0)
-    assert counts(local_aws, "hits_by_country", "2023-03-10T09", ("country_code",)) == {("DE",): 2}
+    # H+1 gets both hits at 09:00:00.000, the one written in H's folder too; H's rejects are not its.
+    after = H + timedelta(hours=1)
+    later = job.figures(job.summarize(job.classify(job.read_lines(spark, around(paths, after))), after))
+    assert (later["hits_counted"], later["rejected"]) == (2, 0)
 
 
-def test_every_line_is_a_hit_or_rejected_once_whatever_its_bytes(local_aws, dagbag):
+def test_every_line_is_a_hit_or_rejected_once_whatever_its_bytes(spark, web_hits_job, tmp_path):
     """Invalid UTF-8, a byte order mark, NUL and CRLF line ends: each line counted or quarantined
-    with its reason, never both, never neither."""
-    hour, at = "2024-07-02T08", "2024-07-02T08:10:00Z"
+    with its reason, never both, never neither, and the quarantine keeps its exact bytes."""
+    job, at = web_hits_job, "2023-03-10T08:10:00Z"
     valid = hit("BE", "a.com", 1, at).encode()
     lines = [
         valid,
@@ -102,34 +108,23 @@ def test_every_line_is_a_hit_or_rejected_once_whatever_its_bytes(local_aws, dagb
         hit("FR", "café.com", 1, at).encode(),
         valid.replace(b", ", b",\x00 ", 1),  # a NUL between two fields
     ]
-    s3 = local_aws.client("s3")
-    folder = "web_hits/year=2024/month=07/day=02/hour=08"
-    s3.put_object(Bucket=SETTINGS.raw_bucket, Key=f"{folder}/minute=10/a.json", Body=b"\n".join(lines) + b"\n")
     crlf = [hit("DE", "a.com", 1, at).encode(), hit("DE", "a.com", 1, at).encode()]
-    s3.put_object(Bucket=SETTINGS.raw_bucket, Key=f"{folder}/minute=11/b.json", Body=b"\r\n".join(crlf) + b"\r\n")
-
-    checked = run(dagbag, hour)
-    assert (checked["hits_counted"], checked["rejected"]) == (5, 3)
-    assert checked["rejected_by_reason"] == {
-        "not UTF-8 text": 2,
-        "not a JSON object with the expected field types": 1,
-    }
-    assert counts(local_aws, "hits_by_domain_and_groupid", hour, ("domain", "group_id")) == {
-        ("a.com", 1): 3,
-        ("bom.com", 1): 1,
-        ("café.com", 1): 1,
-    }
-    quarantined = [
-        json.loads(line)
-        for page in s3.get_paginator("list_objects_v2").paginate(
-            Bucket=SETTINGS.raw_bucket, Prefix="web_hits/_quarantine/year=2024/month=07/day=02/hour=08/"
-        )
-        for item in page.get("Contents", [])
-        for line in s3.get_object(Bucket=SETTINGS.raw_bucket, Key=item["Key"])["Body"].read().splitlines()
-    ]
+    paths = write(
+        tmp_path,
+        {
+            "hour=08/minute=10/a.json": b"\n".join(lines) + b"\n",
+            "hour=08/minute=11/b.json": b"\r\n".join(crlf) + b"\r\n",
+        },
+    )
+    summary = job.summarize(job.classify(job.read_lines(spark, around(paths, H))), H)
+    figures = job.figures(summary)
+    assert (figures["hits_counted"], figures["rejected"]) == (5, 3)
+    assert figures["rejected_by_reason"] == {"not UTF-8 text": 2, "not a JSON object with the expected field types": 1}
+    assert job.count_lines(spark, paths[H]) == 8
+    assert hit_counts(summary, "Domain", "GroupID") == {("a.com", 1): 3, ("bom.com", 1): 1, ("café.com", 1): 1}
     kept = sorted(
-        (base64.b64decode(q["line_base64"]) if "line_base64" in q else q["line"].encode(), q["reason"])
-        for q in quarantined
+        (base64.b64decode(q["line_base64"]) if q["line_base64"] else q["line"].encode(), q["reason"])
+        for q in job.quarantine_lines(summary).collect()
     )
     assert kept == sorted(
         [

@@ -1,0 +1,91 @@
+"""What a person does in the UI, in a real browser (Playwright driving Debian's Chromium, no
+browser download): the login page for an anonymous visitor, logging in, the DAG list, then
+`web_hits_hourly`'s trigger form with its `hour` filled, the run it starts succeeding, and that
+hour's aggregates equal to an independent count. Screenshots are kept for people to look at in
+.local/test-artifacts/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from local.airflow_env import LOCAL_USER
+from local.sources import web_hits as source
+from local.stack import wait_for_dag
+from pipelines.settings import SETTINGS
+from pipelines.web_hits.tables import AGGREGATES
+from tests.support.athena import athena_rows
+from tests.support.services import wait_for_success
+from tests.support.web_hits_reference import KEYS, expected_counts, lines_of
+
+pytestmark = [pytest.mark.services, pytest.mark.spark]  # the run's Glue job starts a JVM in the stack
+ARTIFACTS = Path(__file__).resolve().parents[2] / ".local" / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"  # `make browser`
+HOUR = "2023-11-05T07"  # apart from the other service tests' hours
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 800})
+        finally:
+            browser.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"ui-{name}.png")
+
+
+def test_a_person_logs_in_triggers_an_hour_from_the_form_and_sees_its_run_succeed(stack, page):
+    files = [f for hour in source.hours(HOUR, HOUR) for f in source.hour_files(hour, 200, 17)]
+    s3 = stack.client("s3")
+    for f in files:
+        s3.put_object(Bucket=SETTINGS.raw_bucket, Key=f.key, Body=f.body)
+    wait_for_dag(stack, "web_hits_hourly")
+
+    page.goto(f"{stack.ui_url}/")  # anonymous: the login page
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    shot(page, "login")
+    user, password = LOCAL_USER
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.goto(f"{stack.ui_url}/dags")
+    for dag_id in ("healthcheck", "traffic_batch", "web_hits_hourly", "uber_movement"):
+        expect(page.get_by_role("link", name=dag_id, exact=True).first).to_be_visible()
+    shot(page, "dags")
+
+    page.goto(f"{stack.ui_url}/dags/web_hits_hourly")
+    page.get_by_role("button", name="Trigger Dag").click()
+    form = page.get_by_role("dialog")
+    expect(form.get_by_text("Hour to process (YYYY-MM-DDTHH, UTC)")).to_be_visible()
+    form.locator("#element_hour").fill(HOUR)
+    form.get_by_text("Advanced Options").click()
+    form.locator("input[name=dagRunId]").fill("ui_form_hour")
+    shot(page, "trigger-form")
+    form.get_by_role("button", name="Trigger", exact=True).click()
+    expect(form).to_be_hidden()
+
+    wait_for_success(stack, "web_hits_hourly", "ui_form_hour", timeout=600)
+    page.goto(f"{stack.ui_url}/dags/web_hits_hourly/runs/ui_form_hour")
+    expect(page.get_by_text("Success").first).to_be_visible()
+    shot(page, "run")
+
+    lines = list(lines_of(files))
+    day, hh = HOUR.split("T")
+    year, month, dd = day.split("-")
+    for table in AGGREGATES:
+        rows = athena_rows(
+            stack,
+            f"SELECT * FROM {table} WHERE year = '{year}' AND month = '{month}' AND day = '{dd}' AND hour = '{hh}'",
+            database=SETTINGS.aggregated_database,
+        )
+        actual = {tuple(row[key] for key in KEYS[table]): row["hit_count"] for row in rows}
+        assert actual == expected_counts(lines, HOUR)[table] != {}, table

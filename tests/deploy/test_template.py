@@ -56,6 +56,16 @@ def test_every_name_the_dags_read_is_the_templates_for_that_environment():
     assert expected - declared == set()
 
 
+def delivery_streams(firehose) -> set[str]:
+    names: list[str] = []
+    while True:
+        start = {"ExclusiveStartDeliveryStreamName": names[-1]} if names else {}
+        page = firehose.list_delivery_streams(**start)
+        names += page["DeliveryStreamNames"]
+        if not page["HasMoreDeliveryStreams"]:
+            return set(names)
+
+
 @pytest.mark.parametrize("env", ["prod", "qa-7"])
 def test_the_local_bootstrap_creates_the_same_names_the_template_declares(env, local_aws):
     from local.provision import provision
@@ -69,8 +79,10 @@ def test_the_local_bootstrap_creates_the_same_names_the_template_declares(env, l
     created |= {b["Name"] for b in aws.client("events").list_event_buses()["EventBuses"]}
     created |= {r["Name"] for r in aws.client("events").list_rules(EventBusName=bus)["Rules"]}
     created |= {u.rsplit("/", 1)[1] for u in aws.client("sqs").list_queues().get("QueueUrls", [])}
-    created |= set(aws.client("kinesis").list_streams()["StreamNames"])
-    created |= set(aws.client("firehose").list_delivery_streams()["DeliveryStreamNames"])
+    # Both list a page at a time (Kinesis 100 by default, moto 10; Firehose 10): every page.
+    for page in aws.client("kinesis").get_paginator("list_streams").paginate():
+        created |= set(page["StreamNames"])
+    created |= delivery_streams(aws.client("firehose"))
     created = {
         n for n in created if n.startswith((f"pipelines-{env}-", f"pipelines_{env}_")) or n == f"pipelines-{env}"
     }

@@ -1,19 +1,25 @@
-"""Kinesis' moto adapter: PutRecord and PutRecords honour each shard's write limits.
+"""Kinesis' moto adapter: PutRecord and PutRecords honour each shard's write limits, and
+ListStreams pages as Kinesis does.
 
 A record over its shard's limit is refused as Kinesis refuses it: PutRecords answers that entry
 with ``ProvisionedThroughputExceededException`` (the others are written, ``FailedRecordCount``
 counts the refused), PutRecord fails with that error. Request limits (500 records, 5 MiB, 1 MiB a
-record) and every other API are moto's.
+record) are moto's. ListStreams returns at most ``Limit`` streams (default and most: 100) with
+their summaries and a ``NextToken`` when there are more (moto: 10, every stream's summary and no
+token, so botocore's paginator stopped after the first page). Every other API is moto's.
 """
 
 from __future__ import annotations
 
-from base64 import b64decode
+import binascii
+from base64 import b64decode, urlsafe_b64encode
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult
 from moto.kinesis.exceptions import RecordSizeExceedsLimit, TooManyRecords, TotalRecordsSizeExceedsLimit
 from moto.kinesis.models import KinesisBackend, Stream
+from moto.kinesis.responses import KinesisResponse
 
 from local.aws.adapter import ServiceAdapter
 from local.aws.context import ServiceContext
@@ -21,6 +27,7 @@ from local.aws.kinesis.shard_limits import ShardLimits
 from local.aws.patching import Patches
 
 MAX_RECORDS, MAX_REQUEST_BYTES, MAX_RECORD_BYTES = 500, 5 * 1024 * 1024, 1024 * 1024
+STREAMS_PER_PAGE = 100  # ListStreams' default Limit and the most it returns
 
 
 class ProvisionedThroughputExceeded(JsonRESTError):
@@ -91,6 +98,33 @@ def _put_records(self: KinesisBackend, stream_arn: str, stream_name: str, record
     return response
 
 
+class InvalidArgument(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__(error_type="InvalidArgumentException", message=message)
+
+
+def _list_streams(self: KinesisResponse) -> ActionResult:
+    streams = sorted(self.kinesis_backend.list_streams(), key=lambda stream: stream.stream_name)
+    limit = min(int(self._get_param("Limit") or STREAMS_PER_PAGE), STREAMS_PER_PAGE)
+    after = self._get_param("ExclusiveStartStreamName")
+    token = self._get_param("NextToken")
+    if token:
+        try:
+            after = b64decode(token.encode(), altchars=b"-_", validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError) as error:
+            raise InvalidArgument(f"NextToken {token} is not valid") from error
+    start = sum(1 for stream in streams if after and stream.stream_name <= after)
+    page = streams[start : start + limit]
+    result: dict[str, Any] = {
+        "HasMoreStreams": start + limit < len(streams),
+        "StreamNames": [stream.stream_name for stream in page],
+        "StreamSummaries": [stream.to_json_summary()["StreamDescriptionSummary"] for stream in page],
+    }
+    if result["HasMoreStreams"]:
+        result["NextToken"] = urlsafe_b64encode(page[-1].stream_name.encode()).decode()
+    return ActionResult(result)
+
+
 def _start(ctx: ServiceContext) -> ShardLimits:
     return ShardLimits()
 
@@ -100,6 +134,7 @@ ADAPTER = ServiceAdapter(
     Patches(
         (KinesisBackend, "put_record", _put_record),
         (KinesisBackend, "put_records", _put_records),
+        (KinesisResponse, "list_streams", _list_streams),
     ),
     start=_start,
     stop=lambda limits: None,

@@ -58,7 +58,7 @@ test: install browser jdk ## Run all tests, the services tier beside the rest (t
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: install ## The edit loop: no pipeline run end to end, no JVM, no Airflow services (tests/README.md)
-	$(BIN)/python -m pytest -m "not pipeline and not spark and not services"
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not pipeline and not spark and not services"
 
 lint: install ## ruff (with Airflow's AIR rules) and format check
 	$(BIN)/ruff check .

@@ -400,6 +400,7 @@ def test_arguments_glue_passes_to_the_script(local_aws):
     assert passed["--job-bookmark-option"] == "job-bookmark-disable"
 
 
+@pytest.mark.spark  # a run may reach its JVM's launch before it is stopped
 def test_max_concurrent_runs_is_enforced_and_runs_can_be_stopped(local_aws):
     glue = local_aws.client("glue")
     job = _create_job(local_aws, "import time\ntime.sleep(120)\n", ExecutionProperty={"MaxConcurrentRuns": 2})
@@ -424,6 +425,7 @@ def test_max_concurrent_runs_is_enforced_and_runs_can_be_stopped(local_aws):
     assert states == {first: "STOPPED", second: "STOPPED", third: "STOPPED"}
 
 
+@pytest.mark.spark  # the run's launch may come before its stop
 def test_default_max_concurrent_runs_is_one(local_aws):
     glue = local_aws.client("glue")
     job = _create_job(local_aws, "import time\ntime.sleep(120)\n")

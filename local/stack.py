@@ -164,21 +164,20 @@ class DevStack:
         for name, proc in list(self.procs.items()):
             if proc.poll() is None:
                 continue
-            stop_in_reverse({name: proc}, grace=5)
+            self.restart(name, grace=5)
             self.restarts[name] = self.restarts.get(name, 0) + 1
-            self._spawn(name, self._argv[name])
-            if name == "local-aws":  # back from its last snapshot: provisioning again restores what that missed
-                self._wait_for_aws({name: self.procs[name]})
-                self._provision()
             done.append(f"{name} exited with {proc.returncode}; restarted (see {self.logs / (name + '.log')})")
         return done
 
-    def restart(self, name: str, **environ: str) -> None:
+    def restart(self, name: str, grace: float = 20, **environ: str) -> None:
         """Stop one service (and what it started) and start it again, with ``environ`` added to
         its environment (e.g. a setting changed); the others keep running."""
-        stop_in_reverse({name: self.procs[name]}, grace=20)
+        stop_in_reverse({name: self.procs[name]}, grace=grace)
         self.env = {**self.env, **environ}
         self._spawn(name, self._argv[name])
+        if name == "local-aws":  # back from its last snapshot: provisioning again restores what that missed
+            self._wait_for_aws({name: self.procs[name]})
+            self._provision()
 
     def client(self, service: str) -> BaseClient:
         """A boto3 client of this stack's local AWS."""

@@ -13,10 +13,10 @@ from airflow.utils.state import DagRunState
 from local.sources import web_hits as source
 from pipelines.settings import SETTINGS
 from pipelines.web_hits.tables import AGGREGATES, JOB_SCRIPT_KEY
-from tests.support.athena import athena_rows
 from tests.support.dag_runner import returned_value
 from tests.support.failure_events import drain_failure_events, events_of
-from tests.support.web_hits_reference import KEYS, expected_counts, lines_of, rejected_lines
+from tests.support.web_hits_reference import expected_counts, lines_of, rejected_lines
+from tests.support.web_hits_tables import published, table_rows
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.spark]
 
@@ -26,19 +26,6 @@ SEED, HITS_PER_HOUR = 7, 400
 
 def run(dagbag, hour: str):
     return dagbag.get_dag("web_hits_hourly").test(logical_date=pendulum.now("UTC"), run_conf={"hour": hour})
-
-
-def table_rows(aws, table: str, hour: str) -> list[dict]:
-    where = f"year = '{hour[0:4]}' AND month = '{hour[5:7]}' AND day = '{hour[8:10]}' AND hour = '{hour[11:13]}'"
-    rows = athena_rows(aws, f"SELECT * FROM {table} WHERE {where}", database=SETTINGS.aggregated_database)
-    return sorted(rows, key=lambda row: [str(row[key]) for key in KEYS[table]])
-
-
-def published(aws, hour: str) -> dict[str, dict[tuple, int]]:
-    return {
-        table: {tuple(row[key] for key in KEYS[table]): row["hit_count"] for row in table_rows(aws, table, hour)}
-        for table in AGGREGATES
-    }
 
 
 def keys_under(aws, bucket: str, prefix: str) -> list[str]:

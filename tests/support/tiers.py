@@ -27,8 +27,8 @@ def tier_of(argv: Sequence[Any]) -> str | None:
     names = {Path(word).name for word in words}
     if str(LAUNCHER) in words or names & {"spark-submit", "javac", "java"}:
         return "spark"
-    text = " ".join(words)
-    if "airflow" in text and any(f" {service}" in f" {text} ".replace("\n", " ") for service in SERVICES):
+    tokens = {Path(token).name for token in " ".join(words).split()}  # a shell command's words too
+    if "airflow" in tokens and tokens & set(SERVICES):
         return "services"
     return None
 

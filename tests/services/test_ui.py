@@ -69,7 +69,9 @@ def test_a_person_logs_in_triggers_an_hour_from_the_form_and_sees_its_run_succee
     form.locator("input[name=dagRunId]").fill("ui_form_hour")
     shot(page, "trigger-form")
     form.get_by_role("button", name="Trigger", exact=True).click()
-    expect(form).to_be_hidden()
+    # The form closes once the api-server has created the run: on a busy 2-core machine, more than
+    # Playwright's default 5 s (seen in CI). Waited for, not slept.
+    expect(form).to_be_hidden(timeout=120_000)
 
     wait_for_success(stack, "web_hits_hourly", "ui_form_hour", timeout=600)
     page.goto(f"{stack.ui_url}/dags/web_hits_hourly/runs/ui_form_hour")

@@ -19,11 +19,17 @@ class Setting:
     doc: str
 
 
-# name -> (environment variable, default, what it is). ``{env}`` and ``{region}`` expand to
-# PIPELINES_ENV and PIPELINES_AWS_REGION.
+# name -> (environment variable, default, what it is). ``{env}``, ``{region}`` and ``{account}``
+# expand to PIPELINES_ENV, PIPELINES_AWS_REGION and PIPELINES_AWS_ACCOUNT_ID. Bucket names are
+# global across every AWS account, so each carries the account (as MWAA's bucket does).
 SPEC: dict[str, Setting] = {
     "env": Setting("PIPELINES_ENV", "local", "Deployment name, part of every default resource name."),
     "region": Setting("PIPELINES_AWS_REGION", "us-east-1", "AWS region of all resources."),
+    "account": Setting(
+        "PIPELINES_AWS_ACCOUNT_ID",
+        "123456789012",
+        "AWS account of all resources (default: the local AWS's; make deploy writes the real one into startup.sh).",
+    ),
     "aws_conn_id": Setting("PIPELINES_AWS_CONN_ID", "aws_default", "Airflow connection used by every AWS operator."),
     "retry_delay_seconds": Setting(
         "PIPELINES_RETRY_DELAY_SECONDS", "30", "First retry delay of every task (doubles per retry, at most 10 min)."
@@ -43,13 +49,17 @@ SPEC: dict[str, Setting] = {
         "5",
         "An Athena statement still running after this long in the worker is deferred; a shorter one is not worth it.",
     ),
-    "raw_bucket": Setting("PIPELINES_RAW_BUCKET", "pipelines-{env}-raw", "Landing bucket for raw input."),
-    "lake_bucket": Setting("PIPELINES_LAKE_BUCKET", "pipelines-{env}-lake", "Processed and aggregated tables."),
+    "raw_bucket": Setting("PIPELINES_RAW_BUCKET", "pipelines-{env}-raw-{account}", "Landing bucket for raw input."),
+    "lake_bucket": Setting(
+        "PIPELINES_LAKE_BUCKET", "pipelines-{env}-lake-{account}", "Processed and aggregated tables."
+    ),
     "athena_results_bucket": Setting(
-        "PIPELINES_ATHENA_RESULTS_BUCKET", "pipelines-{env}-athena-results", "Athena query results."
+        "PIPELINES_ATHENA_RESULTS_BUCKET", "pipelines-{env}-athena-results-{account}", "Athena query results."
     ),
     "artifacts_bucket": Setting(
-        "PIPELINES_ARTIFACTS_BUCKET", "pipelines-{env}-artifacts", "Glue scripts, Lambda packages, health checks."
+        "PIPELINES_ARTIFACTS_BUCKET",
+        "pipelines-{env}-artifacts-{account}",
+        "Glue scripts, Lambda packages, health checks.",
     ),
     "raw_database": Setting("PIPELINES_RAW_DATABASE", "pipelines_{env}_raw", "Glue database of raw tables."),
     "lake_database": Setting("PIPELINES_LAKE_DATABASE", "pipelines_{env}_lake", "Glue database of processed tables."),
@@ -67,7 +77,7 @@ SPEC: dict[str, Setting] = {
     ),
     "glue_role": Setting(
         "PIPELINES_GLUE_ROLE",
-        "arn:aws:iam::123456789012:role/pipelines-{env}-glue",
+        "arn:aws:iam::{account}:role/pipelines-{env}-glue",
         "IAM role of Glue crawlers and jobs.",
     ),
     "uber_movement_stream": Setting(
@@ -82,7 +92,7 @@ SPEC: dict[str, Setting] = {
     ),
     "uber_movement_queue_url": Setting(
         "PIPELINES_UBER_MOVEMENT_QUEUE_URL",
-        "https://sqs.{region}.amazonaws.com/123456789012/pipelines-{env}-uber-movement-arrivals",
+        "https://sqs.{region}.amazonaws.com/{account}/pipelines-{env}-uber-movement-arrivals",
         "SQS queue receiving the raw bucket's ObjectCreated events under uber_movement/ (the DAG's asset watcher).",
     ),
     "writer_lock_lease_minutes": Setting(
@@ -102,10 +112,18 @@ SPEC: dict[str, Setting] = {
         "PIPELINES_VEHICLE_API_POOL", "vehicle_api", "Airflow pool bounding concurrent downloads against the API."
     ),
     "vehicle_api_page_size": Setting("PIPELINES_VEHICLE_API_PAGE_SIZE", "50000", "Records per API page (1..50000)."),
-    "vehicle_api_max_tasks": Setting(
-        "PIPELINES_VEHICLE_API_MAX_TASKS",
-        "4",
-        "Most mapped download tasks per endpoint and day; more pages are batched (never above max_map_length).",
+    "vehicle_api_pool_slots": Setting(
+        "PIPELINES_VEHICLE_API_POOL_SLOTS", "8", "Slots of that pool (make deploy and the local stacks create it)."
+    ),
+    "vehicle_api_rate_limit": Setting(
+        "PIPELINES_VEHICLE_API_RATE_LIMIT",
+        "10",
+        "Requests per second the vehicle API allows this client, over all endpoints (shared by the pool's slots).",
+    ),
+    "vehicle_api_page_seconds": Setting(
+        "PIPELINES_VEHICLE_API_PAGE_SECONDS",
+        "10",
+        "Seconds the downloader takes for one page without waiting on the rate limit (fetch, check, write).",
     ),
 }
 
@@ -114,6 +132,7 @@ SPEC: dict[str, Setting] = {
 class Settings:
     env: str
     region: str
+    account: str
     aws_conn_id: str
     retry_delay_seconds: int
     deferrable: bool
@@ -138,7 +157,9 @@ class Settings:
     vehicle_api_lambda: str
     vehicle_api_pool: str
     vehicle_api_page_size: int
-    vehicle_api_max_tasks: int
+    vehicle_api_pool_slots: int
+    vehicle_api_rate_limit: float
+    vehicle_api_page_seconds: float
 
     @property
     def athena_output_location(self) -> str:
@@ -148,18 +169,18 @@ class Settings:
 def load(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from ``environ`` (default: the process environment)."""
     environ = os.environ if environ is None else environ
-    env = environ.get(SPEC["env"].env_var, SPEC["env"].default)
-    region = environ.get(SPEC["region"].env_var, SPEC["region"].default)
-    values = {
-        name: environ.get(spec.env_var, spec.default.format(env=env, region=region)) for name, spec in SPEC.items()
-    }
-    values["env"] = env
+    names = {name: environ.get(SPEC[name].env_var, SPEC[name].default) for name in ("env", "region", "account")}
+    values = {name: environ.get(spec.env_var, spec.default.format(**names)) for name, spec in SPEC.items()}
     return Settings(**{f.name: _typed(f.name, f.type, values[f.name]) for f in fields(Settings)})
 
 
-def _typed(name: str, type_name: object, value: str) -> str | int | bool:
+def _typed(name: str, type_name: object, value: str) -> str | int | float | bool:
     if type_name == "int":
         return int(value)
+    if type_name == "float":
+        if float(value) <= 0:
+            raise ValueError(f"{SPEC[name].env_var} must be positive, not {value!r}")
+        return float(value)
     if type_name == "bool":
         if value.strip().lower() not in ("true", "false"):
             raise ValueError(f"{SPEC[name].env_var} must be true or false, not {value!r}")

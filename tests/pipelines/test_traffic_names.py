@@ -30,7 +30,7 @@ def test_day_values_and_the_run_day_macro_as_templates_render_it():
 
 def test_crawler_targets_the_raw_traffic_prefix_and_crawls_new_folders_only():
     config = crawler_config(load({"PIPELINES_ENV": "prod"}))
-    assert config["Targets"] == {"S3Targets": [{"Path": "s3://pipelines-prod-raw/traffic/"}]}
+    assert config["Targets"] == {"S3Targets": [{"Path": "s3://pipelines-prod-raw-123456789012/traffic/"}]}
     assert config["DatabaseName"] == "pipelines_prod_raw"
     assert config["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}
 

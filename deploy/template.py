@@ -1,4 +1,6 @@
-"""deploy/pipelines.yaml read as data, and its values resolved for one environment."""
+"""deploy/pipelines.yaml read as data, and its values resolved for one environment and account
+(by the tests holding the template and the settings together, and by the local AWS, which
+signs and checks each caller as the template's role)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,7 @@ from typing import Any
 
 import yaml
 
-from local.aws.credentials import ACCOUNT_ID
-
-TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "pipelines.yaml"
+TEMPLATE = Path(__file__).resolve().with_name("pipelines.yaml")
 
 
 class _Loader(yaml.SafeLoader):
@@ -34,11 +34,11 @@ def template() -> dict[str, Any]:
 
 
 class Resolver:
-    """The values of the template's ``!Sub``, ``!Ref`` and ``!GetAtt X.Arn`` in ``env`` and ``region``
-    (a KMS key's id is not known before it exists: its ARN ends in ``*``)."""
+    """The values of the template's ``!Sub``, ``!Ref`` and ``!GetAtt X.Arn`` in ``env``, ``region``
+    and ``account`` (a KMS key's id is not known before it exists: its ARN ends in ``*``)."""
 
-    def __init__(self, env: str, region: str) -> None:
-        self.env, self.region = env, region
+    def __init__(self, env: str, region: str, account: str) -> None:
+        self.env, self.region, self.account = env, region, account
         self.resources = template()["Resources"]
 
     def __call__(self, value: Any) -> str:
@@ -54,9 +54,10 @@ class Resolver:
         raise ValueError(f"cannot resolve {value!r}")
 
     def _variable(self, name: str) -> str:
-        pseudo = {"EnvironmentName": self.env, "AWS::Partition": "aws", "AWS::Region": self.region}
-        if name in pseudo or name == "AWS::AccountId":
-            return pseudo.get(name, ACCOUNT_ID)
+        pseudo = {"EnvironmentName": self.env, "AWS::Partition": "aws", "AWS::Region": self.region,
+                  "AWS::AccountId": self.account}  # fmt: skip
+        if name in pseudo:
+            return pseudo[name]
         logical_id, _, attribute = name.partition(".")
         if attribute not in ("", "Arn"):
             raise ValueError(f"cannot resolve {name!r}")
@@ -77,7 +78,7 @@ class Resolver:
 
     def arn(self, logical_id: str) -> str:
         kind = self.resources[logical_id]["Type"]
-        where = f"{self.region}:{ACCOUNT_ID}"
+        where = f"{self.region}:{self.account}"
         if kind == "AWS::KMS::Key":
             return f"arn:aws:kms:{where}:key/*"
         name = self.name(logical_id)
@@ -85,7 +86,7 @@ class Resolver:
             "AWS::S3::Bucket": f"arn:aws:s3:::{name}",
             "AWS::SQS::Queue": f"arn:aws:sqs:{where}:{name}",
             "AWS::Events::EventBus": f"arn:aws:events:{where}:event-bus/{name}",
-            "AWS::IAM::Role": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
+            "AWS::IAM::Role": f"arn:aws:iam::{self.account}:role/{name}",
             "AWS::Kinesis::Stream": f"arn:aws:kinesis:{where}:stream/{name}",
             "AWS::Lambda::Function": f"arn:aws:lambda:{where}:function:{name}",
             "AWS::SecretsManager::Secret": f"arn:aws:secretsmanager:{where}:secret:{name}-*",

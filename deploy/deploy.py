@@ -8,9 +8,11 @@ API_BASE_URL=https://...`` (``python -m deploy.deploy``; needs your AWS credenti
    package to the artifacts bucket;
 4. deploy the stack in its ``full`` phase: the downloader Lambda and the MWAA environment
    (Airflow 3.3.1), which read what step 3 uploaded;
-5. create the ``vehicle_api`` pool through the MWAA CLI token (``airflow pools set``);
-6. print the Airflow UI's URL. Between phases the stack's queue URL and Glue role are written
-   into the bundle's ``startup.sh``, so the DAGs read this deployment's names.
+5. create (or resize) the ``vehicle_api`` pool through MWAA's InvokeRestApi, which reaches the
+   Airflow REST API through the AWS API: the environment's web server is private (reachable
+   only inside its VPC), so a laptop cannot call it directly;
+6. print the Airflow UI's URL. Between phases the environment name and the account are written
+   into the bundle's ``startup.sh``: every name the DAGs read derives from them (settings).
 
 ``--dry-run`` prints each step's calls without making them. Steps 1 and 3 run against the local
 AWS in the tests (``--endpoint-url``); CloudFormation and MWAA only exist on AWS.
@@ -19,16 +21,13 @@ AWS in the tests (``--endpoint-url``); CloudFormation and MWAA only exist on AWS
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 import sys
-import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from deploy import package
+from deploy.airflow_api import AirflowApi, AirflowApiError, MwaaApi
 from deploy.glue_scripts import upload_glue_scripts
 from deploy.lambda_package import build_zip
 from pipelines.settings import Settings, load
@@ -36,7 +35,6 @@ from pipelines.settings import Settings, load
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "deploy" / "pipelines.yaml"
 LAMBDA_KEY = "lambda/vehicle_api_downloader.zip"  # where the template's Downloader reads its code
-POOL_SLOTS = 8
 
 
 @dataclass(frozen=True)
@@ -99,13 +97,10 @@ def upload_bundle(s3: Any, bucket: str, bundle: Path) -> list[str]:
     return keys
 
 
-def configure_startup(bundle: Path, env: str, outputs: dict[str, str]) -> list[str]:
-    """Write the deployment's settings into the bundle's startup.sh (MWAA exports them to every component)."""
-    lines = [
-        f'export PIPELINES_ENV="{env}"',
-        f'export PIPELINES_UBER_MOVEMENT_QUEUE_URL="{outputs["ArrivalsQueueUrl"]}"',
-        f'export PIPELINES_GLUE_ROLE="{outputs["GlueRoleArn"]}"',
-    ]
+def configure_startup(bundle: Path, env: str, account: str) -> list[str]:
+    """Write the deployment's environment name and account into the bundle's startup.sh (MWAA
+    exports them to every component; the names derive from them as the template's do)."""
+    lines = [f'export PIPELINES_ENV="{env}"', f'export PIPELINES_AWS_ACCOUNT_ID="{account}"']
     startup = bundle / "startup.sh"
     startup.write_text(startup.read_text() + "\n# written by make deploy\n" + "\n".join(lines) + "\n")
     return lines
@@ -118,51 +113,55 @@ def upload_artifacts(s3: Any, settings: Settings) -> list[str]:
     return [*done, f"lambda package s3://{settings.artifacts_bucket}/{LAMBDA_KEY}"]
 
 
-def airflow_cli(mwaa: Any, environment: str, command: str, post: Callable[..., Any] | None = None) -> str:
-    """Run an Airflow CLI command in the environment through its CLI token; return its stdout."""
-    token = mwaa.create_cli_token(Name=environment)
-    request = urllib.request.Request(
-        f"https://{token['WebServerHostname']}/aws_mwaa/cli",
-        data=command.encode(),
-        headers={"Authorization": f"Bearer {token['CliToken']}", "Content-Type": "text/plain"},
-        method="POST",
+def set_pool(api: AirflowApi, pool: str, slots: int) -> dict[str, Any]:
+    """Create ``pool`` with ``slots`` in the environment, or resize it if it exists; return the
+    pool as Airflow answers it."""
+    description = "vehicle API downloads"
+    try:
+        return api.call(
+            "POST", "/pools", {"name": pool, "slots": slots, "description": description, "include_deferred": False}
+        )
+    except AirflowApiError as err:
+        if err.status != 409:  # 409: the pool exists already
+            raise
+    return api.call("PATCH", f"/pools/{pool}", {"slots": slots, "description": description})
+
+
+def target_settings(target: Target, account: str) -> Settings:
+    """The settings the deployed DAGs read: the names derived from the environment and account."""
+    return load(
+        {"PIPELINES_ENV": target.env, "PIPELINES_AWS_REGION": target.region, "PIPELINES_AWS_ACCOUNT_ID": account}
     )
-    with (post or urllib.request.urlopen)(request, timeout=60) as response:
-        answer = json.load(response)
-    stderr = base64.b64decode(answer.get("stderr", "")).decode()
-    if answer.get("exit_code", 0) != 0:
-        raise RuntimeError(f"airflow {command} failed in {environment}: {stderr}")
-    return base64.b64decode(answer.get("stdout", "")).decode()
 
 
 def plan(target: Target) -> list[str]:
     """What a deploy of ``target`` does, step by step (printed by ``--dry-run``)."""
-    settings = load({"PIPELINES_ENV": target.env, "PIPELINES_AWS_REGION": target.region})
+    settings = target_settings(target, "<account>")
     return [
         f"build the MWAA bundle into {REPO / 'dist' / 'mwaa'}",
         f"cloudformation: create or update stack {target.stack} in {target.region}, Phase=storage",
-        "write PIPELINES_ENV and the stack's queue URL and Glue role into the bundle's startup.sh",
+        "write PIPELINES_ENV and PIPELINES_AWS_ACCOUNT_ID into the bundle's startup.sh",
         f"s3: upload the bundle to the stack's MwaaBucket (airflow-pipelines-{target.env}-<account>)",
         f"s3: upload the Glue scripts and {LAMBDA_KEY} to {settings.artifacts_bucket}",
         f"cloudformation: update stack {target.stack}, Phase=full (downloader Lambda, MWAA environment)",
-        f"mwaa: airflow pools set {settings.vehicle_api_pool} {POOL_SLOTS} in {target.stack}",
+        f"mwaa: invoke-rest-api POST /pools {settings.vehicle_api_pool} ({settings.vehicle_api_pool_slots} slots) "
+        f"in {target.stack}",
         "print the Airflow UI URL and the failure queue",
     ]
 
 
 def deploy(target: Target, session: Any) -> dict[str, str]:
-    settings = load({"PIPELINES_ENV": target.env, "PIPELINES_AWS_REGION": target.region})
+    account = session.client("sts").get_caller_identity()["Account"]
+    settings = target_settings(target, account)
     bundle = REPO / "dist" / "mwaa"
     package.build(bundle)
     cloudformation, s3 = session.client("cloudformation"), session.client("s3")
     outputs = deploy_stack(cloudformation, target, "storage")
-    configure_startup(bundle, target.env, outputs)
+    configure_startup(bundle, target.env, account)
     upload_bundle(s3, outputs["MwaaBucketName"], bundle)
     upload_artifacts(s3, settings)
     outputs = deploy_stack(cloudformation, target, "full")
-    airflow_cli(
-        session.client("mwaa"), target.stack, f"pools set {settings.vehicle_api_pool} {POOL_SLOTS} 'vehicle API'"
-    )
+    set_pool(MwaaApi(session.client("mwaa"), target.stack), settings.vehicle_api_pool, settings.vehicle_api_pool_slots)
     return outputs
 
 

@@ -5,25 +5,26 @@ buckets the stack made; the MWAA CLI call as MWAA expects it."""
 
 from __future__ import annotations
 
-import base64
-import io
-import json
 import subprocess
 import warnings
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from deploy import package
+from deploy.airflow_api import AirflowApiError, MwaaApi
 from deploy.deploy import (
     LAMBDA_KEY,
     Target,
-    airflow_cli,
     configure_startup,
     deploy_stack,
     main,
+    set_pool,
     upload_artifacts,
     upload_bundle,
 )
+from local.aws.credentials import ACCOUNT_ID
 from pipelines.settings import load
 
 ENV = "cfn-qa"
@@ -37,7 +38,8 @@ def test_the_dry_run_prints_every_step_and_calls_nothing(capsys):
     assert len(steps) == 8
     assert steps[1] == f"2. cloudformation: create or update stack pipelines-{ENV} in eu-west-1, Phase=storage"
     assert steps[5].startswith(f"6. cloudformation: update stack pipelines-{ENV}, Phase=full")
-    assert steps[6] == f"7. mwaa: airflow pools set vehicle_api 8 in pipelines-{ENV}"
+    assert steps[4].endswith(f"to pipelines-{ENV}-artifacts-<account>")
+    assert steps[6] == f"7. mwaa: invoke-rest-api POST /pools vehicle_api (8 slots) in pipelines-{ENV}"
 
 
 def test_storage_phase_then_startup_settings_bundle_and_artifacts_on_the_local_aws(local_aws, tmp_path):
@@ -54,12 +56,17 @@ def test_storage_phase_then_startup_settings_bundle_and_artifacts_on_the_local_a
 
     bundle = tmp_path / "mwaa"
     files = package.build(bundle)
-    configure_startup(bundle, ENV, outputs)
+    configure_startup(bundle, ENV, ACCOUNT_ID)
     sourced = subprocess.run(
-        ["sh", "-c", f". {bundle / 'startup.sh'}; echo $PIPELINES_ENV $PIPELINES_UBER_MOVEMENT_QUEUE_URL"],
-        capture_output=True, text=True, check=True,
+        ["sh", "-c", f". {bundle / 'startup.sh'}; env"], capture_output=True, text=True, check=True,
+        env={"AWS_DEFAULT_REGION": local_aws.region},
     )  # fmt: skip
-    assert sourced.stdout.split() == [ENV, outputs["ArrivalsQueueUrl"]]
+    on_mwaa = load(dict(line.split("=", 1) for line in sourced.stdout.splitlines() if "=" in line))
+    # The names the deployed DAGs derive are the stack's.
+    assert (on_mwaa.env, on_mwaa.uber_movement_queue_url, on_mwaa.glue_role) == (
+        ENV, outputs["ArrivalsQueueUrl"], outputs["GlueRoleArn"],
+    )  # fmt: skip
+    assert on_mwaa.raw_bucket in buckets
     s3 = local_aws.client("s3")
     assert sorted(upload_bundle(s3, outputs["MwaaBucketName"], bundle)) == sorted(files)
     listed = s3.list_objects_v2(Bucket=outputs["MwaaBucketName"])["Contents"]
@@ -71,30 +78,30 @@ def test_storage_phase_then_startup_settings_bundle_and_artifacts_on_the_local_a
     assert {LAMBDA_KEY, "glue/web_hits_aggregates.py", "glue/uber_movement_travel_times.py"} <= artifacts
 
 
-class FakeMwaa:
-    def create_cli_token(self, Name: str) -> dict:
-        assert Name == f"pipelines-{ENV}"
-        return {"CliToken": "tok", "WebServerHostname": "abc.airflow.example"}
-
-
-def answer(stdout: str, exit_code: int = 0, stderr: str = "") -> io.BytesIO:
-    body = {"stdout": base64.b64encode(stdout.encode()).decode(), "stderr": base64.b64encode(stderr.encode()).decode(),
-            "exit_code": exit_code}  # fmt: skip
-    return io.BytesIO(json.dumps(body).encode())
-
-
-def test_the_pool_is_set_through_the_mwaa_cli_token():
-    sent = []
-
-    def post(request, timeout):
-        sent.append(request)
-        return answer("Pool vehicle_api created\n")
-
-    assert airflow_cli(FakeMwaa(), f"pipelines-{ENV}", "pools set vehicle_api 8 'vehicle API'", post) == (
-        "Pool vehicle_api created\n"
-    )
-    [request] = sent
-    assert request.full_url == "https://abc.airflow.example/aws_mwaa/cli"
-    assert request.headers["Authorization"] == "Bearer tok" and request.data == b"pools set vehicle_api 8 'vehicle API'"
-    with pytest.raises(RuntimeError, match="pools set .* failed in pipelines-cfn-qa: no such pool"):
-        airflow_cli(FakeMwaa(), f"pipelines-{ENV}", "pools set x", lambda r, timeout: answer("", 1, "no such pool"))
+def test_the_pool_is_created_through_invoke_rest_api_and_resized_when_it_exists():
+    """The environment's web server is private: the pool is set through the AWS API, not its URL."""
+    mwaa = boto3.client("mwaa", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    created = {"name": "vehicle_api", "slots": 8, "description": "vehicle API downloads", "include_deferred": False}
+    with Stubber(mwaa) as stub:
+        stub.add_response(
+            "invoke_rest_api", {"RestApiStatusCode": 201, "RestApiResponse": created},
+            {"Name": f"pipelines-{ENV}", "Path": "/pools", "Method": "POST", "Body": created},
+        )  # fmt: skip
+        assert set_pool(MwaaApi(mwaa, f"pipelines-{ENV}"), "vehicle_api", 8) == created
+        stub.add_client_error(
+            "invoke_rest_api", service_error_code="RestApiClientException", http_status_code=400,
+            modeled_fields={"RestApiStatusCode": 409, "RestApiResponse": {"detail": "Pool exists"}},
+        )  # fmt: skip
+        stub.add_response(
+            "invoke_rest_api", {"RestApiStatusCode": 200, "RestApiResponse": created},
+            {"Name": f"pipelines-{ENV}", "Path": "/pools/vehicle_api", "Method": "PATCH",
+             "Body": {"slots": 8, "description": "vehicle API downloads"}},
+        )  # fmt: skip
+        assert set_pool(MwaaApi(mwaa, f"pipelines-{ENV}"), "vehicle_api", 8) == created
+        stub.add_client_error(
+            "invoke_rest_api", service_error_code="RestApiClientException", http_status_code=400,
+            modeled_fields={"RestApiStatusCode": 403, "RestApiResponse": {"detail": "Forbidden"}},
+        )  # fmt: skip
+        with pytest.raises(AirflowApiError, match="HTTP 403"):
+            set_pool(MwaaApi(mwaa, f"pipelines-{ENV}"), "vehicle_api", 8)
+        stub.assert_no_pending_responses()

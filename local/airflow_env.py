@@ -12,6 +12,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from deploy.template import Resolver
 from local.aws.credentials import ACCESS_KEY_ID, ENVIRONMENT, SECRET_ACCESS_KEY
 from pipelines.settings import SETTINGS, Settings
 
@@ -21,16 +22,21 @@ LOCAL_USER = ("admin", "admin")
 PORTS_FILE = "ports.json"  # in a stack's home: the ports it was started on
 
 
-def aws_connection(endpoint_url: str, region: str) -> str:
-    """``aws_default`` for the local AWS: fixed test credentials and the endpoint URL."""
-    return json.dumps(
-        {
-            "conn_type": "aws",
-            "login": ACCESS_KEY_ID,
-            "password": SECRET_ACCESS_KEY,
-            "extra": {"endpoint_url": endpoint_url, "region_name": region},
-        }
-    )
+def mwaa_role_arn(settings: Settings) -> str:
+    """The template's MWAA execution role in ``settings``' environment and account."""
+    return Resolver(settings.env, settings.region, settings.account).arn("MwaaExecutionRole")
+
+
+def aws_connection(endpoint_url: str, settings: Settings, as_mwaa_role: bool = True) -> str:
+    """``aws_default`` for the local AWS: as on MWAA, every call signs as the MWAA execution role
+    (a session the provider assumes with the local account's key, refreshed before it expires),
+    so the local AWS allows exactly what the template's role allows. ``as_mwaa_role=False``: the
+    account's own key (an administrator, as the emulator's own tests act)."""
+    extra: dict[str, object] = {"endpoint_url": endpoint_url, "region_name": settings.region}
+    if as_mwaa_role:
+        extra["role_arn"] = mwaa_role_arn(settings)
+        extra["service_config"] = {"sts": {"endpoint_url": endpoint_url}}  # the provider's AssumeRole
+    return json.dumps({"conn_type": "aws", "login": ACCESS_KEY_ID, "password": SECRET_ACCESS_KEY, "extra": extra})
 
 
 def _persistent_secret(path: Path) -> str:
@@ -78,7 +84,7 @@ def airflow_env(home: Path, aws_endpoint: str, api_port: int, settings: Settings
         # within that time, and Airflow 3.3.1 then takes the late "success" of the exit on defer
         # for an external kill of the resumed try and fails it (apache/airflow#72716): 1 s, not 5.
         "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
-        f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": aws_connection(aws_endpoint, settings.region),
+        f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": aws_connection(aws_endpoint, settings),
         # The local AWS answers in seconds: check a deferred wait every second, not every 10.
         "PIPELINES_POLL_SECONDS": os.environ.get("PIPELINES_POLL_SECONDS", "1"),
         **ENVIRONMENT,

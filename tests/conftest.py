@@ -30,10 +30,10 @@ os.environ.update(
         # Tests must never reach real AWS, whatever the developer's shell holds.
         **ENVIRONMENT,
         "AWS_DEFAULT_REGION": "us-east-1",
-        # Small pages and few mapped tasks, so a test day of a few hundred records really fans
-        # out, in batches.
+        # Small pages planned at 50 s each (3 to an invocation of the 300 s downloader), so a test
+        # day of a few hundred records really fans out, in batches.
         "PIPELINES_VEHICLE_API_PAGE_SIZE": "40",
-        "PIPELINES_VEHICLE_API_MAX_TASKS": "3",
+        "PIPELINES_VEHICLE_API_PAGE_SECONDS": "50",
         # Retries stay (the DAGs are tested as deployed) but do not wait 30 s each.
         "PIPELINES_RETRY_DELAY_SECONDS": "1",
         "PIPELINES_POLL_SECONDS": "1",
@@ -78,7 +78,7 @@ def local_aws() -> Iterator[LocalAWS]:
     """The local AWS in this process, provisioned, with ``aws_default`` pointing at it."""
     with LocalAWS(port=0) as aws:
         provision(aws.endpoint_url, SETTINGS)
-        os.environ[f"AIRFLOW_CONN_{SETTINGS.aws_conn_id.upper()}"] = aws_connection(aws.endpoint_url, SETTINGS.region)
+        os.environ[f"AIRFLOW_CONN_{SETTINGS.aws_conn_id.upper()}"] = aws_connection(aws.endpoint_url, SETTINGS)
         yield aws
 
 

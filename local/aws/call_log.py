@@ -1,10 +1,11 @@
 """Which identity called which action on which resource: a record of the local AWS's requests.
 
 moto works out, for every request, the IAM action it stands for (``s3:GetObject``,
-``glue:StartJobRun``) and, for S3, the resource ARN, in order to check IAM policies when asked to
-(``ActionAuthenticatorMixin``). While ``recording()``, that step notes the caller, the action
-and the resource (for other services than S3, the one the request names: a job, a table, a
-queue), and lets the request through as before. The caller is the role whose
+``glue:StartJobRun``) and, for S3, the resource ARN, in order to check IAM policies
+(``ActionAuthenticatorMixin``). The IAM adapter (``local.aws.iam.adapter``) hooks that step:
+``calls_of()`` names the caller, the action and the resource (for other services than S3, the
+one the request names: a job, a table, a queue), which the adapter checks against the caller's
+policies and, while ``recording()``, notes here. The caller is the role whose
 session signed it (``local.aws.credentials.role_environment``: Lambda functions, Glue jobs) or
 the access key ID itself. Requests AWS's services make inside the local engines (Athena reading a
 table's files, Spark's file system) are not requests, so they are not in the record.
@@ -16,15 +17,14 @@ import json
 import threading
 from collections.abc import Generator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from moto.core.authorization import ActionAuthenticatorMixin
+from moto.athena.models import athena_backends
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
 from local.aws.credentials import ACCOUNT_ID
-from local.aws.patching import Patches
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,10 @@ class Call:
     caller: str  # a role's ARN, or an access key ID
     action: str  # service:Action, as moto names it
     resource: str  # the ARN the call is about, or "*" where neither moto nor the request says
+    # Where and how it was asked (not part of what a recording compares).
+    region: str = field(default="", compare=False)
+    service: str = field(default="", compare=False)  # the service the request was sent to
+    context: tuple[tuple[str, str], ...] = field(default=(), compare=False)  # IAM condition keys
 
 
 _lock = threading.Lock()
@@ -43,7 +47,7 @@ def _caller(access_key_id: str, region: str) -> str:
     return role.role_arn if role is not None else access_key_id
 
 
-def _calls(response: Any, resource: str) -> list[Call]:
+def calls_of(response: Any, resource: str) -> list[Call]:
     """The request's call, and the iam:PassRole AWS checks when a request hands a role to a
     service (a Glue job or crawler, a Lambda function, created or updated)."""
     authorization = response.headers.get("Authorization") or ""
@@ -54,11 +58,12 @@ def _calls(response: Any, resource: str) -> list[Call]:
     if resource == "*":
         resource = _named_resource(service, action, parameters, response.path, region)
     caller = _caller(key_id, region)
-    calls = [Call(caller, f"{service}:{action}", resource)]
+    calls = [Call(caller, f"{service}:{action}", resource, region, service)]
     role = parameters.get("Role")
     if isinstance(role, str) and action.startswith(("Create", "Update")):
         role_arn = role if role.startswith("arn:") else f"arn:aws:iam::{ACCOUNT_ID}:role/{role}"
-        calls.append(Call(caller, "iam:PassRole", role_arn))
+        passed_to = (("iam:PassedToService", f"{service}.amazonaws.com"),)
+        calls.append(Call(caller, "iam:PassRole", role_arn, region, service, passed_to))
     return calls
 
 
@@ -69,6 +74,12 @@ def _parameters(response: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         return {}
     return parameters if isinstance(parameters, dict) else {}
+
+
+def _query_workgroup(query_id: str, region: str) -> str | None:
+    execution = athena_backends[ACCOUNT_ID][region].executions.get(query_id)
+    workgroup = getattr(execution, "workgroup", None)
+    return getattr(workgroup, "name", None) or ("primary" if execution is not None else None)
 
 
 def _named_resource(service: str, action: str, parameters: dict[str, Any], path: str, region: str) -> str:
@@ -89,6 +100,9 @@ def _named_resource(service: str, action: str, parameters: dict[str, Any], path:
         return f"{arn}:catalog" if action == "GetDatabases" else "*"
     if service == "athena" and name("WorkGroup"):
         return f"{arn}:workgroup/{name('WorkGroup')}"
+    if service == "athena" and name("QueryExecutionId"):
+        workgroup = _query_workgroup(name("QueryExecutionId"), region)  # IAM checks the query's workgroup
+        return f"{arn}:workgroup/{workgroup}" if workgroup else "*"
     if service == "lambda" and "/functions/" in path:
         function = path.split("/functions/", 1)[1].split("/", 1)[0]
         return function if function.startswith("arn:") else f"{arn}:function:{function}"
@@ -110,17 +124,11 @@ def _named_resource(service: str, action: str, parameters: dict[str, Any], path:
     return "*"
 
 
-def _authenticate_and_authorize_action(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+def note(calls: list[Call]) -> None:
+    """Add ``calls`` to the recording under way, if any."""
     with _lock:
-        calls = _recording
-    if calls is not None:
-        made = _calls(self, resource)
-        with _lock:
-            calls.update(made)
-    _PATCHES.original(ActionAuthenticatorMixin, "_authenticate_and_authorize_action")(self, iam_request_cls, resource)
-
-
-_PATCHES = Patches((ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _authenticate_and_authorize_action))
+        if _recording is not None:
+            _recording.update(calls)
 
 
 @contextmanager
@@ -132,10 +140,8 @@ def recording() -> Generator[set[Call]]:
         if _recording is not None:
             raise RuntimeError("the local AWS is already recording its calls")
         _recording = calls
-    _PATCHES.apply()
     try:
         yield calls
     finally:
-        _PATCHES.undo()
         with _lock:
             _recording = None

@@ -13,11 +13,13 @@ from local.aws.context import ServiceContext
 from local.aws.firehose import adapter as firehose
 from local.aws.glue_crawler import adapter as glue_crawler
 from local.aws.glue_jobs import adapter as glue_jobs
+from local.aws.iam import adapter as iam
 from local.aws.kinesis import adapter as kinesis
 from local.aws.lambda_runtime import adapter as lambda_runtime
 from local.aws.s3 import adapter as s3
 
 ADAPTERS: tuple[ServiceAdapter, ...] = (
+    iam.ADAPTER,
     s3.ADAPTER,
     athena.ADAPTER,
     glue_crawler.ADAPTER,

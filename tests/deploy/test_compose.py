@@ -11,6 +11,9 @@ import jsonschema
 import pytest
 import yaml
 
+from local.airflow_env import mwaa_role_arn
+from pipelines.settings import load
+
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / ".venv" / "share" / "compose_spec.json"
 AIRFLOW_SERVICES = {"airflow-init", "api-server", "scheduler", "dag-processor", "triggerer"}
@@ -70,6 +73,7 @@ def test_airflow_services_mount_dags_like_mwaa_and_use_the_local_aws(compose):
         assert {"/opt/airflow/dags", "/opt/airflow/dags/include", "/opt/airflow/plugins"} <= targets, name
         connection = json.loads(service["environment"]["AIRFLOW_CONN_AWS_DEFAULT"])
         assert connection["extra"]["endpoint_url"] == "http://local-aws:4566"
+        assert connection["extra"]["role_arn"] == mwaa_role_arn(load({}))  # signs as the MWAA role
         assert service["image"] == "pipelines-airflow:3.3.1"
 
 

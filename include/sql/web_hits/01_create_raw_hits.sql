@@ -1,7 +1,9 @@
 {#
 Web hits, step 1: the raw table over the landing layout, created once, for anyone querying
-the raw hits in Athena. JSON lines; a line that is not JSON reads as NULLs (the Glue job
-counts and quarantines such lines). Partitions are the hour folders (the minute folders below
+the raw hits in Athena. JSON lines; a line that is not JSON reads as NULLs, but a well-formed
+line whose groupid is not an int fails the query (HIVE_BAD_DATA: ignore.malformed.json covers
+only lines that are not JSON). The pipeline never reads raw hits through this table: the Glue
+job reads the files, and counts and quarantines both kinds of line. Partitions are the hour folders (the minute folders below
 them are read with their hour), registered per run by step 2, so a query of hour H reads
 only H's folder.
 Template variables: params.raw_database, params.raw_table, params.raw_bucket, params.raw_prefix.

@@ -59,6 +59,8 @@ def from_duckdb(error: Exception, query: str) -> QueryFailed:
         return QueryFailed("FUNCTION_NOT_FOUND", f"{_position_of(name, query)}: Function '{name}' not registered")
     if "Permission Error" in str(error):
         return QueryFailed("PERMISSION_DENIED", "Access Denied: the local Athena reads only the S3 objects of tables")
+    if "HIVE_BAD_DATA: " in text:  # the JSON SerDe's reading of a typed field (scan.py)
+        return QueryFailed("HIVE_BAD_DATA", text.split("HIVE_BAD_DATA: ", 1)[1])
     if "Division by zero" in text:
         return QueryFailed("DIVISION_BY_ZERO", "Division by zero")
     if "Conversion Error" in str(error) or "Could not convert" in text:

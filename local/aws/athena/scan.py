@@ -127,7 +127,11 @@ def _reader(table: Table, paths: list[Path], keys: dict[str, str]) -> str:
     if fmt == "parquet":
         return f"read_parquet({files}, union_by_name = true)"
     if fmt == "json":
-        columns = ", ".join(f"{quote(keys.get(c.name, c.name))}: {quote(duckdb_type(c.type))}" for c in table.columns)
+        types = [duckdb_type(c.type) for c in table.columns]
+        columns = ", ".join(
+            f"{quote(keys.get(c.name, c.name))}: {quote('JSON' if _typed_scalar(t) else t)}"
+            for c, t in zip(table.columns, types, strict=True)
+        )
         ignore = table.serde_parameters.get("ignore.malformed.json", "false").lower() == "true"
         return (
             f"read_json({files}, format = 'newline_delimited', columns = {{{columns}}}, "
@@ -159,9 +163,11 @@ def _projection(
 ) -> str:
     parts = []
     lenient = table.data_format in ("text", "opencsv")
-    for col in table.columns:
+    for field, col in enumerate(table.columns):
         target = duckdb_type(col.type)
-        if col.name in keys:
+        if table.data_format == "json" and _typed_scalar(target):
+            parts.append(f"{_json_value(ident(keys.get(col.name, col.name)), target, field)} AS {ident(col.name)}")
+        elif col.name in keys:
             parts.append(f"CAST({ident(keys[col.name])} AS {target}) AS {ident(col.name)}")
         elif present is not None and col.name not in present:
             parts.append(f"CAST(NULL AS {target}) AS {ident(col.name)}")
@@ -175,6 +181,24 @@ def _projection(
         literal = "NULL" if value == HIVE_NULL_PARTITION else quote(value)
         parts.append(f"CAST({literal} AS {duckdb_type(key.type)}) AS {ident(key.name)}")
     return ", ".join(parts)
+
+
+def _typed_scalar(duckdb_type_name: str) -> bool:
+    """A JSON column whose values the SerDe parses into another type than a string."""
+    nested = duckdb_type_name.startswith(("STRUCT", "MAP")) or "[]" in duckdb_type_name
+    return duckdb_type_name != "VARCHAR" and not nested
+
+
+def _json_value(raw: str, target: str, field: int) -> str:
+    """The JSON SerDes' reading of one typed field: JSON null or absent is NULL; a value that does
+    not parse as the column's type fails the query (HIVE_BAD_DATA), as on Athena, where
+    ``ignore.malformed.json`` covers only lines that are not JSON."""
+    text = f"({raw} ->> '$')"
+    message = f"'HIVE_BAD_DATA: Error parsing field value ''' || {text} || ''' for field {field}: For input string: \"' || {text} || '\"'"
+    return (
+        f"CASE WHEN {raw} IS NULL OR json_type({raw}) = 'NULL' THEN NULL "
+        f"WHEN TRY_CAST({text} AS {target}) IS NULL THEN error({message}) ELSE TRY_CAST({text} AS {target}) END"
+    )
 
 
 def _empty(table: Table) -> str:

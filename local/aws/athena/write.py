@@ -33,6 +33,9 @@ _NO_DATA = re.compile(r"\s+WITH\s+(NO\s+)?DATA\s*$", re.I)
 _FORMATS = {"parquet": "parquet", "json": "json", "textfile": "textfile", "orc": "orc", "avro": "avro"}
 _JSON_SERDE = "org.apache.hive.hcatalog.data.JsonSerDe"
 
+# Athena: a CTAS or INSERT INTO writes at most 100 partitions (Athena user guide, CTAS considerations).
+MAX_PARTITIONS_PER_WRITE = 100
+
 
 def handles(sql: str) -> bool:
     match = _CTAS.match(sql)
@@ -268,8 +271,14 @@ def _write(
     if not keys:
         _upload(session, folder, location_of(None))
         return rows, []
+    partitions = _written_partitions(folder, keys)
+    if len(partitions) > MAX_PARTITIONS_PER_WRITE:  # checked before anything is uploaded, as Athena fails the write
+        raise QueryFailed(
+            "HIVE_TOO_MANY_OPEN_PARTITIONS",
+            f"Exceeded limit of {MAX_PARTITIONS_PER_WRITE} open writers for partitions/buckets",
+        )
     written = []
-    for values, leaf in _written_partitions(folder, keys):
+    for values, leaf in partitions:
         location = location_of(values)
         _upload(session, leaf, location)
         written.append((values, location))

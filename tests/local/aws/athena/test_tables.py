@@ -553,3 +553,50 @@ def test_insert_from_ctes_with_lead_and_decimal_seconds_into_a_date_partitioned_
     assert rows(local_aws, f"SELECT * FROM {target}", lake_db) == [["bus", "1.4", "1", "2024-01-01"]]
     scanned = local_aws.client("s3").list_objects_v2(Bucket=LAKE, Prefix=f"{source}/days=2024-01-01/")["Contents"]
     assert execution["Statistics"]["DataScannedInBytes"] == sum(o["Size"] for o in scanned)
+
+
+def test_a_write_of_more_than_100_partitions_fails_as_athena_fails_it_and_writes_nothing(local_aws):
+    """Athena: a CTAS or INSERT INTO writes at most 100 partitions (HIVE_TOO_MANY_OPEN_PARTITIONS)."""
+    lake_db, target, prefix = SETTINGS.lake_database, unique("days"), unique("days")
+    ok(
+        local_aws,
+        f"CREATE EXTERNAL TABLE {lake_db}.{target} (n bigint) PARTITIONED BY (day string) STORED AS PARQUET "
+        f"LOCATION 's3://{LAKE}/{prefix}/'",
+    )
+    days = (
+        "SELECT n, CAST(date_add('day', n, DATE '2024-01-01') AS varchar) AS day FROM UNNEST(sequence(0, {})) AS t(n)"
+    )
+    ok(local_aws, f"INSERT INTO {lake_db}.{target} {days.format(99)}")  # exactly 100: allowed
+    assert len({k.split("/")[1] for k in keys(local_aws, LAKE, f"{prefix}/")}) == 100
+    failed = run_query(local_aws, f"INSERT INTO {lake_db}.{target} {days.format(100)}")
+    assert failed["Status"]["State"] == "FAILED"
+    assert failed["Status"]["StateChangeReason"] == (
+        "HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of 100 open writers for partitions/buckets"
+    )
+    assert len(keys(local_aws, LAKE, f"{prefix}/")) == 100  # nothing of the failed write
+
+
+def test_a_json_value_of_the_wrong_type_fails_the_query_as_athenas_serde_does(local_aws):
+    """``ignore.malformed.json`` covers lines that are not JSON; a well-formed line whose value
+    does not parse as its column's type fails the query (HIVE_BAD_DATA), it is not read as NULL."""
+    table, prefix = unique("typed"), unique("typed")
+    good = b'{"id": 1, "name": 7, "ok": true}\n{not json\n{"id": null, "name": "b"}\n{"id": 3}\n'
+    put(local_aws, RAW, f"{prefix}/a.json", good)
+    ok(
+        local_aws,
+        f"CREATE EXTERNAL TABLE {table} (id int, name string, ok boolean) "
+        "ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true') "
+        f"LOCATION 's3://{RAW}/{prefix}/'",
+    )
+    assert sorted(rows(local_aws, f"SELECT id, name, ok FROM {table}"), key=str) == [
+        ["1", "7", "true"],  # a number read into a string column
+        ["3", None, None],  # absent keys
+        [None, "b", None],  # JSON null
+        [None, None, None],  # the line that is not JSON
+    ]
+    put(local_aws, RAW, f"{prefix}/b.json", b'{"id": "abc", "name": "c"}\n')
+    failed = run_query(local_aws, f"SELECT sum(id) FROM {table}")  # a query reading the column
+    assert failed["Status"]["State"] == "FAILED"
+    assert failed["Status"]["StateChangeReason"] == (
+        "HIVE_BAD_DATA: Error parsing field value 'abc' for field 0: For input string: \"abc\""
+    )

@@ -59,7 +59,7 @@ from pipelines.tasks import (
     verify_writer_lock,
 )
 from pipelines.vehicle_api.assets import ASSETS
-from pipelines.vehicle_api.checks import ResultCheckError, verify_results
+from pipelines.vehicle_api.checks import PartitionBudgetError, ResultCheckError, partition_budget, verify_results
 from pipelines.vehicle_api.dates import dates_to_process
 from pipelines.vehicle_api.manifests import complete_days, incomplete_message
 from pipelines.vehicle_api.tables import sql_params
@@ -111,7 +111,7 @@ with DAG(
             None,
             type=["null", "array"],
             minItems=1,
-            maxItems=366,
+            maxItems=100,  # measurement_intervals: one partition per date, 100 per statement
             items={"type": "string", "format": "date", "pattern": day_pattern(), "maxLength": 10},
             title="Dates to process (YYYY-MM-DD)",
             description="Used by a manual run without a partition key.",
@@ -133,12 +133,23 @@ with DAG(
     dates = resolve_dates()
     lock = acquire_writer_lock(LOCK)
     raw = [athena(name) for name in RAW_STATEMENTS]
-    chain(dates, lock, *raw)
-    previous = raw[-1]
+    budget_query = athena("partition_budget_query", "checks/partition_budget")
+
+    @task(multiple_outputs=False)
+    @fail_fast(PartitionBudgetError)
+    def check_partition_budget(query_execution_id: str, days: list[str]) -> dict:
+        return partition_budget(
+            AthenaHook(aws_conn_id=SETTINGS.aws_conn_id).get_query_results(query_execution_id), days
+        )
+
+    budget = check_partition_budget(budget_query.output, dates)
+    # Every table (and its attempts table) exists before the budget is counted; no INSERT runs before it passes.
+    creates = [athena(name) for statements in TABLES.values() for name in statements[:2]]
+    chain(dates, lock, *raw, *creates, budget_query, budget)
+    previous = budget
     for table, statements in TABLES.items():
-        create, create_attempts, insert = (athena(name) for name in statements)
-        found = find_attempt(table)
-        chain(previous, create, create_attempts, insert, found)
+        insert, found = athena(statements[2]), find_attempt(table)
+        chain(previous, insert, found)
         previous = found
     check_query = athena("check_query", "checks/results")
 

@@ -1,7 +1,7 @@
 import pytest
 
 from pipelines.athena_results import ResultShapeError
-from pipelines.vehicle_api.checks import ResultCheckError, verify_results
+from pipelines.vehicle_api.checks import PartitionBudgetError, ResultCheckError, partition_budget, verify_results
 
 COLUMNS = [
     "raw_vehicles",
@@ -15,15 +15,37 @@ COLUMNS = [
 ]
 
 
-def results(*values: int) -> dict:
+def results(*values: int, columns: list[str] = COLUMNS) -> dict:
     return {
         "ResultSet": {
             "Rows": [
-                {"Data": [{"VarCharValue": c} for c in COLUMNS]},
+                {"Data": [{"VarCharValue": c} for c in columns]},
                 {"Data": [{"VarCharValue": str(v)} for v in values]},
             ]
         }
     }
+
+
+def budget(vehicle_types: int, measurement_days: int) -> dict:
+    return results(vehicle_types, measurement_days, columns=["vehicle_types", "measurement_days"])
+
+
+def test_the_partitions_each_statement_writes_are_counted_before_any_runs():
+    dates = [f"2026-03-{d:02d}" for d in range(1, 11)]
+    # 4 types + 'unknown'; measurements of 10 dates fall on 11 days.
+    assert partition_budget(budget(4, 11), dates) == {"vehicles": 5, "sensor_data": 55, "measurement_intervals": 10}
+
+
+def test_a_run_over_athenas_100_partitions_fails_first_naming_the_dates_that_fit():
+    dates = [f"2026-03-{d:02d}" for d in range(1, 31)]
+    with pytest.raises(PartitionBudgetError) as refused:
+        partition_budget(budget(4, 31), dates)
+    assert str(refused.value) == (
+        "this run's 30 dates would write up to 155 partitions of sensor_data in one statement; Athena writes at "
+        "most 100. Process at most 19 dates per run (several runs, one after the other)."
+    )
+    with pytest.raises(PartitionBudgetError, match="120 vehicle types are more than one statement can write"):
+        partition_budget(budget(119, 1), dates[:1])
 
 
 def test_consistent_figures_pass_and_are_returned():

@@ -1,4 +1,5 @@
-"""The processing DAG's final check: read the consistency figures and fail on bad output."""
+"""The processing DAG's checks: the partitions its statements will write (before any runs),
+and, at the end, the consistency figures of its output."""
 
 from __future__ import annotations
 
@@ -6,9 +7,39 @@ from typing import Any
 
 from pipelines.athena_results import first_row
 
+# Athena writes at most 100 partitions per CTAS / INSERT INTO (HIVE_TOO_MANY_OPEN_PARTITIONS).
+MAX_PARTITIONS_PER_STATEMENT = 100
+
 
 class ResultCheckError(Exception):
     """The processed tables are empty or inconsistent."""
+
+
+class PartitionBudgetError(Exception):
+    """A statement of the run would write more partitions than Athena allows."""
+
+
+def partition_budget(results: dict[str, Any], dates: list[str]) -> dict[str, int]:
+    """The most partitions each INSERT of the run writes, from the budget query's row; fails,
+    before any INSERT runs, when one would exceed Athena's limit, naming how many dates fit."""
+    figures = first_row(results)
+    types = figures["vehicle_types"] + 1  # and 'unknown', for measurements of unlisted vehicles
+    days = max(figures["measurement_days"], len(dates))
+    writes = {"vehicles": types, "sensor_data": days * types, "measurement_intervals": len(dates)}
+    over = {table: count for table, count in writes.items() if count > MAX_PARTITIONS_PER_STATEMENT}
+    if over:
+        fit = max(0, MAX_PARTITIONS_PER_STATEMENT // types - 1)  # a date's measurements may spill into the next day
+        raise PartitionBudgetError(
+            f"this run's {len(dates)} dates would write up to "
+            + ", ".join(f"{count} partitions of {table}" for table, count in over.items())
+            + f" in one statement; Athena writes at most {MAX_PARTITIONS_PER_STATEMENT}. "
+            + (
+                f"Process at most {fit} dates per run (several runs, one after the other)."
+                if fit
+                else f"{types} vehicle types are more than one statement can write."
+            )
+        )
+    return writes
 
 
 def verify_results(results: dict[str, Any], downloaded: dict[str, dict[str, int]] | None = None) -> dict[str, int]:

@@ -27,7 +27,7 @@ from local.aws.s3.files import S3Files
 from local.provision import bucket_location, provision
 from local.sources import web_hits as source
 from pipelines.settings import SETTINGS
-from pipelines.web_hits.tables import JOB_SCRIPT_KEY, job_config, report_key, sql_params
+from pipelines.web_hits.tables import job_config, report_key, sql_params
 
 SQL = Path(__file__).resolve().parents[1] / "include" / "sql"
 JOB = "bench-web-hits"
@@ -94,7 +94,6 @@ def main() -> None:
         glue.create_job(
             Name=JOB,
             Role=SETTINGS.glue_role,
-            Command={"Name": "glueetl", "ScriptLocation": f"s3://{SETTINGS.artifacts_bucket}/{JOB_SCRIPT_KEY}"},
             **{key: value for key, value in job_config(SETTINGS).items() if key != "Timeout"},
         )
 

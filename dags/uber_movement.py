@@ -55,7 +55,6 @@ from pipelines.uber_movement.checks import ArrivalCheckError, verify_hours
 from pipelines.uber_movement.pending import mark_processed, pending_hours
 from pipelines.uber_movement.tables import (
     HOUR_PATTERN,
-    JOB_SCRIPT_KEY,
     JOB_TIMEOUT_MINUTES,
     RAW_PREFIX,
     REPORTS_PREFIX,
@@ -139,7 +138,6 @@ with DAG(
     type_hours = GlueJobOperator(
         task_id="type_hours",
         job_name=JOB,
-        script_location=f"s3://{SETTINGS.artifacts_bucket}/{JOB_SCRIPT_KEY}",
         iam_role_arn=SETTINGS.glue_role,
         create_job_kwargs=job_config(SETTINGS),
         update_config=True,  # the job's definition follows this code

@@ -48,7 +48,6 @@ from pipelines.web_hits.checks import HourCheckError, verify_hour
 from pipelines.web_hits.tables import (
     AGGREGATES,
     HOUR_PATTERN,
-    JOB_SCRIPT_KEY,
     JOB_TIMEOUT_MINUTES,
     REPORTS_PREFIX,
     hour_values,
@@ -105,7 +104,6 @@ with DAG(
     aggregate_hour = GlueJobOperator(
         task_id="aggregate_hour",
         job_name=JOB,
-        script_location=f"s3://{SETTINGS.artifacts_bucket}/{JOB_SCRIPT_KEY}",
         iam_role_arn=SETTINGS.glue_role,
         create_job_kwargs=job_config(SETTINGS),
         update_config=True,  # the job's definition follows this code

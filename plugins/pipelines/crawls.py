@@ -3,6 +3,7 @@ config, then run it with the provider's operator (deferred while it crawls)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.glue_crawler import GlueCrawlerHook
@@ -12,6 +13,51 @@ from airflow.sdk import task
 from pipelines.crawler_errors import log_crawl_error
 from pipelines.failure_events import record_error
 from pipelines.settings import SETTINGS
+
+
+def _meaningful(value: Any) -> Any:
+    """``value`` without what GetCrawler adds to what was sent: empty lists, maps and strings
+    (the target lists not used, an S3 target's Exclusions) and absent fields."""
+    if isinstance(value, dict):
+        kept = {key: _meaningful(item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item not in (None, [], {}, "")}
+    if isinstance(value, list):
+        return [_meaningful(item) for item in value]
+    return value
+
+
+def changed_fields(current: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """The fields of ``config`` the crawler ``current`` (as GetCrawler answers) does not have."""
+    changed = []
+    for key, wanted in config.items():
+        have = current.get(key)
+        if key == "Configuration" and isinstance(have, str) and isinstance(wanted, str):
+            have, wanted = json.loads(have), json.loads(wanted)  # AWS may store it reformatted
+        if key != "Name" and _meaningful(have) != _meaningful(wanted):
+            changed.append(key)
+    return changed
+
+
+def configure(config: dict[str, Any]) -> str:
+    """Create the crawler, or update it when its definition differs from ``config``; say which.
+
+    Not the provider's create and update operators behind a branch: when runs overlap (a
+    backfill's), two of them can see no crawler and both create it, and the second fails on
+    every retry. Nor the hook's update_crawler alone: it compares GetCrawler's answer key by key
+    with the config, and AWS answers with fields that were not sent, so it would update on every
+    run, and UpdateCrawler fails while another run's crawl is running."""
+    hook = GlueCrawlerHook(aws_conn_id=SETTINGS.aws_conn_id)
+    name = config["Name"]
+    if not hook.has_crawler(name):
+        try:
+            hook.create_crawler(**config)
+            return "created"
+        except hook.glue_client.exceptions.AlreadyExistsException:
+            pass  # another run created it meanwhile
+    if not changed_fields(hook.get_crawler(name), config):
+        return "unchanged"
+    hook.glue_client.update_crawler(**config)
+    return "updated"
 
 
 def crawl_tasks(config: dict[str, Any], task_id: str = "crawl_raw") -> tuple[Any, Any, GlueCrawlerRunOperator]:
@@ -27,18 +73,7 @@ def crawl_tasks(config: dict[str, Any], task_id: str = "crawl_raw") -> tuple[Any
 
     @task
     def configure_crawler() -> str:
-        # Not the provider's create and update operators behind a branch: when runs overlap (a
-        # backfill's), two of them can see no crawler and both create it, and the second fails on
-        # every retry. The provider's hook creates, and updates only a config that differs, so
-        # whichever run comes first, the others find the crawler as this code defines it.
-        hook = GlueCrawlerHook(aws_conn_id=SETTINGS.aws_conn_id)
-        if not hook.has_crawler(name):
-            try:
-                hook.create_crawler(**config)
-                return "created"
-            except hook.glue_client.exceptions.AlreadyExistsException:
-                pass  # another run created it meanwhile
-        return "updated" if hook.update_crawler(**config) else "unchanged"
+        return configure(config)
 
     crawl = GlueCrawlerRunOperator(
         task_id=task_id,

@@ -14,9 +14,17 @@ from pipelines.partitions import run_key, try_number
 from pipelines.settings import SETTINGS, Settings
 
 
-def job_config(settings: Settings, timeout_minutes: int, database: str) -> dict[str, Any]:
-    """GlueJobOperator's create_job_kwargs: Glue 5, the smallest Spark worker pool, the buckets and ``database``."""
+def job_config(settings: Settings, script_key: str, timeout_minutes: int, database: str) -> dict[str, Any]:
+    """GlueJobOperator's create_job_kwargs: Glue 5, the smallest Spark worker pool, the buckets and
+    ``database``, the script at ``script_key`` in the artifacts bucket. Written as GetJob answers
+    it (the Command's PythonVersion included), so the provider's create-or-update finds nothing to
+    update on every run."""
     return {
+        "Command": {
+            "Name": "glueetl",
+            "ScriptLocation": f"s3://{settings.artifacts_bucket}/{script_key}",
+            "PythonVersion": "3",
+        },
         "GlueVersion": "5.0",
         "WorkerType": "G.1X",
         "NumberOfWorkers": 2,

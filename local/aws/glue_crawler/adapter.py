@@ -100,9 +100,29 @@ def get_crawler_metrics(self: GlueBackend, names: list[str] | None) -> list[dict
 # FakeCrawler ---------------------------------------------------------------------------
 
 
+# The target lists GetCrawler always answers with (empty when not used), and each S3 target's defaults.
+TARGET_LISTS = ("S3Targets", "JdbcTargets", "MongoDBTargets", "DynamoDBTargets", "CatalogTargets",
+                "DeltaTargets", "IcebergTargets", "HudiTargets")  # fmt: skip
+
+
+def _as_aws_answers(data: dict[str, Any]) -> dict[str, Any]:
+    """GetCrawler's Crawler with the fields AWS adds to what was sent: every target list, each
+    S3 target's Exclusions, the classifiers, lineage and Lake Formation settings; absent fields left out."""
+    data = {k: v for k, v in data.items() if v is not None}
+    targets = dict(data.get("Targets") or {})
+    for kind in TARGET_LISTS:
+        targets.setdefault(kind, [])
+    targets["S3Targets"] = [{"Exclusions": [], **target} for target in targets["S3Targets"]]
+    data["Targets"] = targets
+    data.setdefault("Classifiers", [])
+    data.setdefault("LineageConfiguration", {"CrawlerLineageSettings": "DISABLE"})
+    data.setdefault("LakeFormationConfiguration", {"UseLakeFormationCredentials": False, "AccountId": ""})
+    return data
+
+
 def crawler_as_dict(self: FakeCrawler) -> dict[str, Any]:
-    """moto's ``as_dict``, with LastCrawl the last finished run, as in AWS, with its error."""
-    data = ADAPTER.original(FakeCrawler, "as_dict")(self)
+    """moto's ``as_dict`` as AWS answers it, with LastCrawl the last finished run, with its error."""
+    data = _as_aws_answers(ADAPTER.original(FakeCrawler, "as_dict")(self))
     runs = _runs(self)
     if not runs:
         return data

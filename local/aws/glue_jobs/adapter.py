@@ -12,7 +12,7 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.glue.exceptions import ConcurrentRunsExceededException
-from moto.glue.models import GlueBackend
+from moto.glue.models import FakeJob, GlueBackend
 from moto.glue.responses import GlueResponse
 
 from local.aws.adapter import ServiceAdapter
@@ -116,12 +116,36 @@ def response_batch_stop_job_run(response: GlueResponse) -> ActionResult:
     return ActionResult(result)
 
 
+# DPUs of one worker, by worker type (Glue's documentation of worker types).
+WORKER_DPU = {"G.025X": 0.25, "G.1X": 1, "G.2X": 2, "G.4X": 4, "G.8X": 8}
+
+
+def job_as_dict(self: FakeJob) -> dict[str, Any]:
+    """GetJob's Job as AWS answers it: moto echoes the request; AWS adds the defaults it applied
+    (the Python version of a Spark job, one concurrent run, no retries, the standard execution
+    class, the capacity its workers make) and leaves out what is not set."""
+    data = {k: v for k, v in ADAPTER.original(FakeJob, "as_dict")(self).items() if v is not None}
+    command = dict(data.get("Command") or {})
+    if command.get("Name") in ("glueetl", "gluestreaming"):
+        command.setdefault("PythonVersion", "3")
+    data["Command"] = command
+    data.setdefault("ExecutionProperty", {"MaxConcurrentRuns": 1})
+    data.setdefault("MaxRetries", 0)
+    data.setdefault("ExecutionClass", "STANDARD")
+    if data.get("WorkerType") in WORKER_DPU and data.get("NumberOfWorkers"):
+        capacity = WORKER_DPU[data["WorkerType"]] * data["NumberOfWorkers"]
+        data.setdefault("MaxCapacity", float(capacity))
+        data.setdefault("AllocatedCapacity", int(capacity))
+    return data
+
+
 ADAPTER = ServiceAdapter(
     "Glue jobs",
     Patches(
         (GlueBackend, "start_job_run", start_job_run),
         (GlueBackend, "batch_stop_job_run", batch_stop_job_run),
         (GlueResponse, "batch_stop_job_run", response_batch_stop_job_run),
+        (FakeJob, "as_dict", job_as_dict),
     ),
     start=GlueJobRuns,
     stop=GlueJobRuns.stop_all,

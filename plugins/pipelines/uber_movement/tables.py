@@ -70,6 +70,6 @@ def crawler_config(settings: Settings) -> dict[str, Any]:
 
 
 def job_config(settings: Settings) -> dict[str, Any]:
-    config = glue_runs.job_config(settings, JOB_TIMEOUT_MINUTES, settings.lake_database)
+    config = glue_runs.job_config(settings, JOB_SCRIPT_KEY, JOB_TIMEOUT_MINUTES, settings.lake_database)
     config["DefaultArguments"]["--extra-py-files"] = f"s3://{settings.artifacts_bucket}/{JOB_RULES_KEY}"
     return config

@@ -47,4 +47,4 @@ def report_key(attempt: str) -> str:
 
 
 def job_config(settings: Settings) -> dict[str, Any]:
-    return glue_runs.job_config(settings, JOB_TIMEOUT_MINUTES, settings.aggregated_database)
+    return glue_runs.job_config(settings, JOB_SCRIPT_KEY, JOB_TIMEOUT_MINUTES, settings.aggregated_database)

@@ -7,8 +7,10 @@ a manual run at a date, or the `date` param), per endpoint of the vehicle API (`
 
 1. **first_page**: the downloader Lambda fetches page 1 and writes it to S3; its answer
    gives the day's `total_records`, so the number of pages is known.
-2. **plan_pages**: pages 2..N become Lambda events, batched so that at most
-   `PIPELINES_VEHICLE_API_MAX_TASKS` mapped tasks run (never more than `max_map_length`).
+2. **plan_pages**: pages 2..N become Lambda events, in batches one invocation finishes within
+   half its timeout at the API's rate limit shared by the pool's slots
+   (`PIPELINES_VEHICLE_API_RATE_LIMIT`, `_PAGE_SECONDS`, `_POOL_SLOTS`); a day needing more
+   than `max_map_length` invocations fails before any download.
 3. **download_pages**: one mapped `LambdaInvokeFunctionOperator` per batch, in the
    `vehicle_api` pool that bounds concurrency against the API. Keys are deterministic
    (`vehicle_api/<endpoint>/creation_date=D/page-NNNNN.jsonl`): a retry overwrites.
@@ -58,6 +60,9 @@ from pipelines.vehicle_api.layout import day_prefix, page_number, quarantine_pre
 from pipelines.vehicle_api.manifests import manifest, manifest_key, stale_pages, stale_quarantine
 
 log = logging.getLogger(__name__)
+# An invocation may run for minutes: wait as long as the function may run (botocore's default
+# read timeout is 60 s, and a read timeout re-invokes the function), and let Airflow's retries,
+# not botocore's, rerun it.
 LAMBDA_CLIENT_CONFIG = {"read_timeout": DOWNLOADER_TIMEOUT_SECONDS + 60, "retries": {"max_attempts": 1}}
 
 with DAG(
@@ -80,9 +85,11 @@ with DAG(
                 function_name=SETTINGS.vehicle_api_lambda,
                 payload=first_page_event(endpoint, RUN_DAY, SETTINGS),
                 pool=SETTINGS.vehicle_api_pool,
+                botocore_config=LAMBDA_CLIENT_CONFIG,
             )
 
             @task
+            @fail_fast(ValueError)  # a day too big for Airflow's mapping: no retry helps
             def plan_pages(first: str, endpoint: str = endpoint) -> list[str]:
                 return [json.dumps(event) for event in remaining_page_events(json.loads(first), SETTINGS)]
 
@@ -92,8 +99,6 @@ with DAG(
                 aws_conn_id=SETTINGS.aws_conn_id,
                 function_name=SETTINGS.vehicle_api_lambda,
                 pool=SETTINGS.vehicle_api_pool,
-                # A batch may run for minutes: wait as long as the function may run (botocore's
-                # default read timeout is 60 s), and let Airflow's retries, not botocore's, rerun it.
                 botocore_config=LAMBDA_CLIENT_CONFIG,
             ).expand(payload=planned)
 

@@ -233,7 +233,11 @@ class DevStack:
             wait_for(lambda: port_open(self.ingest_url), "Uber Movement ingest endpoint", 30, self.procs)
             self.airflow("db", "migrate")
             self.airflow(
-                "pools", "set", self.settings.vehicle_api_pool, "8", "Concurrent requests against the vehicle API"
+                "pools",
+                "set",
+                self.settings.vehicle_api_pool,
+                str(self.settings.vehicle_api_pool_slots),
+                "Concurrent requests against the vehicle API",
             )
             for service in SERVICES:
                 # Task logs are files under the stack's home, which the api-server reads: no log

@@ -3,9 +3,16 @@ import dataclasses
 import pytest
 
 from pipelines.settings import load
-from pipelines.vehicle_api.download import IncompleteDownloadError, completeness, remaining_page_events
+from pipelines.vehicle_api.download import (
+    DOWNLOADER_TIMEOUT_SECONDS,
+    IncompleteDownloadError,
+    completeness,
+    pages_per_invocation,
+    remaining_page_events,
+)
 
-SETTINGS = dataclasses.replace(load({}), vehicle_api_page_size=100, vehicle_api_max_tasks=3)
+# 50 s a page: 3 pages to an invocation of the 300 s downloader (half its timeout planned).
+SETTINGS = dataclasses.replace(load({}), vehicle_api_page_size=100, vehicle_api_page_seconds=50.0)
 
 
 def answer(pages: list[int], total: int, per_page: int = 100, rejected: int = 0) -> dict:
@@ -25,9 +32,9 @@ def answer(pages: list[int], total: int, per_page: int = 100, rejected: int = 0)
     }
 
 
-def test_remaining_pages_are_batched_to_the_task_limit_without_page_one():
+def test_remaining_pages_are_batched_to_what_an_invocation_finishes_without_page_one():
     events = remaining_page_events(answer([1], 950), SETTINGS)
-    assert [e["pages"] for e in events] == [[2, 3, 4], [5, 6, 7], [8, 9, 10]]
+    assert [e["pages"] for e in events] == [[2, 3], [4, 5, 6], [7, 8], [9, 10]]
     assert {e["bucket"] for e in events} == {SETTINGS.raw_bucket}
     assert {(e["endpoint"], e["date"], e["page_size"]) for e in events} == {("sensor-data", "2026-03-01", 100)}
 
@@ -79,3 +86,26 @@ def test_records_short_of_the_api_total_fail():
     short = {**answer([2], 150), "pages": [{"page": 2, "key": "k2", "records": 49, "rejected": 0}]}
     with pytest.raises(IncompleteDownloadError, match="149 records written and 0 rejected, the API reported 150"):
         completeness(first, [short], 100)
+
+
+def test_a_day_of_2000_pages_at_the_apis_rate_limit_fits_every_invocation_in_its_timeout():
+    """Before: 4 batches of ~500 pages whatever the day, each timing out at the rate limit."""
+    settings = dataclasses.replace(
+        load({}), vehicle_api_page_size=50_000, vehicle_api_rate_limit=2.0, vehicle_api_page_seconds=2.0
+    )
+    per_invocation = pages_per_invocation(settings)
+    assert per_invocation == 37  # 8 slots share 2 requests/s: 4 s a page, 150 s planned of 300
+    events = remaining_page_events(answer([1], 2000 * 50_000, per_page=50_000), settings)
+    pages = [p for e in events for p in e["pages"]]
+    assert pages == list(range(2, 2001)) and len(events) == 55
+    slowest = max(len(e["pages"]) for e in events) * settings.vehicle_api_pool_slots / settings.vehicle_api_rate_limit
+    assert slowest <= DOWNLOADER_TIMEOUT_SECONDS / 2
+
+
+def test_a_day_too_big_to_map_or_a_page_too_slow_fails_with_a_clear_message():
+    big = dataclasses.replace(load({}), vehicle_api_page_size=1, vehicle_api_page_seconds=150.0)
+    with pytest.raises(ValueError, match=r"5000 pages need 5000 downloads of 1 pages, more than Airflow maps \(1024\)"):
+        remaining_page_events(answer([1], 5000, per_page=1), big)
+    slow = dataclasses.replace(load({}), vehicle_api_page_seconds=151.0)
+    with pytest.raises(ValueError, match="one page takes 151 s, more than 50% of the downloader's 300 s timeout"):
+        pages_per_invocation(slow)

@@ -14,6 +14,10 @@ from pipelines.vehicle_api.batching import page_requests
 
 # The downloader Lambda's timeout (deploy/vehicle_api_lambda.py deploys it with this value).
 DOWNLOADER_TIMEOUT_SECONDS = 300
+# An invocation is planned to use at most this share of its timeout: the client's retries with
+# backoff and the API's 429 waits take the rest.
+PLANNED_SHARE_OF_TIMEOUT = 0.5
+MAX_MAP_LENGTH = 1024  # Airflow's [core] max_map_length (MWAA keeps the default)
 
 
 class IncompleteDownloadError(Exception):
@@ -37,16 +41,40 @@ def total_pages(total_records: int, page_size: int) -> int:
     return math.ceil(total_records / page_size)
 
 
+def pages_per_invocation(settings: Settings) -> int:
+    """Pages one downloader invocation fetches within its planned share of the timeout: a page
+    takes ``vehicle_api_page_seconds``, or, with every pool slot downloading at once, the slot's
+    share of the API's rate limit, whichever is longer."""
+    seconds_per_page = max(
+        settings.vehicle_api_page_seconds, settings.vehicle_api_pool_slots / settings.vehicle_api_rate_limit
+    )
+    pages = int(DOWNLOADER_TIMEOUT_SECONDS * PLANNED_SHARE_OF_TIMEOUT // seconds_per_page)
+    if pages < 1:
+        raise ValueError(
+            f"one page takes {seconds_per_page:g} s, more than {PLANNED_SHARE_OF_TIMEOUT:.0%} of the downloader's "
+            f"{DOWNLOADER_TIMEOUT_SECONDS} s timeout: lower PIPELINES_VEHICLE_API_PAGE_SIZE or the pool's slots"
+        )
+    return pages
+
+
 def remaining_page_events(first: dict[str, Any], settings: Settings) -> list[dict[str, Any]]:
-    """Events for pages 2..N after page 1 answered, batched to at most ``vehicle_api_max_tasks``."""
+    """Events for pages 2..N after page 1 answered, in batches one invocation finishes within its
+    timeout (``pages_per_invocation``); more batches than Airflow maps fail before any download."""
     pages = total_pages(first["total_records"], settings.vehicle_api_page_size)
+    per_invocation = pages_per_invocation(settings)
+    invocations = math.ceil(pages / per_invocation)
+    if invocations > MAX_MAP_LENGTH:
+        raise ValueError(
+            f"{first['endpoint']} {first['date']}: {pages} pages need {invocations} downloads of {per_invocation} "
+            f"pages, more than Airflow maps ({MAX_MAP_LENGTH}): raise PIPELINES_VEHICLE_API_PAGE_SIZE"
+        )
     events = page_requests(
         first["endpoint"],
         first["date"],
         pages,
         settings.vehicle_api_page_size,
         settings.raw_bucket,
-        max_tasks=settings.vehicle_api_max_tasks,
+        max_tasks=max(1, invocations),
     )
     # Page 1 is already in S3; drop it from the first batch.
     remaining = []

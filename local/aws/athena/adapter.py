@@ -20,6 +20,8 @@ from local.aws.athena.executor import TERMINAL, Executor, QueryRun, classify
 from local.aws.athena.sqltext import bind_parameters
 from local.aws.patching import Patches
 
+MAX_QUERY_BYTES = 262_144  # StartQueryExecution's QueryString: not an adjustable quota (Athena troubleshooting guide)
+
 
 class RealExecution(Execution):
     """moto's Execution whose state is the engine's run, not moto's timed state machine."""
@@ -63,7 +65,14 @@ def start_query_execution(
 ) -> str:
     if not query or not query.strip():
         raise InvalidRequest("QueryString must not be empty")
+    if len(query.encode()) > MAX_QUERY_BYTES:
+        raise InvalidRequest(
+            f"1 validation error detected: Value '{query}' at 'queryString' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {MAX_QUERY_BYTES}"
+        )
     base = _output_base(self, config, workgroup)
+    group = self.work_groups.get(workgroup or "primary")
+    cutoff = ((group.configuration if group else None) or {}).get("BytesScannedCutoffPerQuery")
     statement_type, substatement = classify(query)
     run = QueryRun(
         query_id="",
@@ -73,13 +82,14 @@ def start_query_execution(
         statement_type=statement_type,
         substatement_type=substatement,
         catalog=Catalog(self.account_id, self.region_name),
+        bytes_cutoff=int(cutoff) if cutoff else None,
     )
     execution = RealExecution(
         run,
         query=query,
         context=context,
         config={**(config or {}), "OutputLocation": base},
-        workgroup=self.work_groups.get(workgroup or "primary"),
+        workgroup=group,
         execution_parameters=execution_parameters,
     )
     extension = "csv" if statement_type == "DML" else "txt"

@@ -16,6 +16,13 @@ class QueryFailed(Exception):
         self.message = message
 
 
+class ScanLimitExceeded(Exception):
+    """The workgroup's BytesScannedCutoffPerQuery: the query stops; ``str()`` is Athena's reason."""
+
+    def __init__(self) -> None:
+        super().__init__("Bytes scanned limit was exceeded")
+
+
 class InvalidRequest(JsonRESTError):
     """An API request Athena refuses (HTTP 400 InvalidRequestException), unlike a failed query."""
 

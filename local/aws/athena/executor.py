@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from local.aws.athena import ddl, query, results, translate, write
 from local.aws.athena.catalog import Catalog
-from local.aws.athena.errors import QueryFailed
+from local.aws.athena.errors import QueryFailed, ScanLimitExceeded
 from local.aws.athena.results import ResultSet
 from local.aws.athena.session import Session
 from local.aws.athena.sqltext import strip_comments
@@ -62,6 +62,7 @@ class QueryRun:
     statement_type: str
     substatement_type: str
     catalog: Catalog  # the Glue Data Catalog of the request's account and region
+    bytes_cutoff: int | None = None  # the workgroup's BytesScannedCutoffPerQuery
     state: str = "QUEUED"
     reason: str | None = None
     submitted: float = field(default_factory=time.time)
@@ -154,6 +155,7 @@ class Executor:
             scratch=scratch,
             output_location=run.output_location.rsplit("/", 1)[0] + "/",
             cancelled=run.cancelled,
+            bytes_cutoff=run.bytes_cutoff,
         )
         run.session = session
         conn = query.connect([self.s3.root, self.scratch])
@@ -166,7 +168,7 @@ class Executor:
             results.store(self.s3, run.output_location, result)
             run.result = result
             self._finish(run, "SUCCEEDED")
-        except QueryFailed as failure:
+        except (QueryFailed, ScanLimitExceeded) as failure:
             self._finish(run, "FAILED", str(failure))
         except duckdb.InterruptException:
             self._finish(run, "CANCELLED", "Query was cancelled by user")

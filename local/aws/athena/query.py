@@ -63,7 +63,7 @@ def prepare(session: Session, conn: duckdb.DuckDBPyConnection, tree: exp.Express
         for column in table.columns + table.partition_keys:
             typed.setdefault(column.name, set()).add(column.type.lower())
         scan = build_scan(conn, session.catalog, session.s3, table, ref.predicates)
-        session.bytes_scanned += scan.bytes_scanned
+        session.scanned(scan.bytes_scanned)
         view = f"__athena_scan_{number}"
         try:  # binding the view samples the files, so bad data can fail here already
             conn.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {scan.sql}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from local.aws.athena.catalog import Catalog, Table
-from local.aws.athena.errors import QueryFailed
+from local.aws.athena.errors import QueryFailed, ScanLimitExceeded
 from local.aws.s3.files import S3Files
 
 
@@ -21,6 +21,14 @@ class Session:
     output_location: str = ""  # s3://bucket/prefix/ where results (and CTAS without location) go
     cancelled: threading.Event = field(default_factory=threading.Event)
     bytes_scanned: int = 0
+    bytes_cutoff: int | None = None  # the workgroup's BytesScannedCutoffPerQuery
+
+    def scanned(self, size: int) -> None:
+        """Count ``size`` bytes a scan will read; past the workgroup's cutoff the query stops
+        before it reads them."""
+        self.bytes_scanned += size
+        if self.bytes_cutoff is not None and self.bytes_scanned > self.bytes_cutoff:
+            raise ScanLimitExceeded()
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():

@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 COMPOSE_SCHEMA := $(VENV)/share/compose_spec.json
 export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
 
-.PHONY: help install browser jdk run env demo test test-fast lint format bench package deploy clean
+.PHONY: help install browser jdk run env demo test test-fast lint format bench package deploy smoke clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -77,6 +77,10 @@ package: install ## Build the MWAA bundle in dist/mwaa (dags/, plugins.zip, requ
 deploy: install ## Deploy to AWS: make deploy ENV=name REGION=r SUBNETS=a,b SECURITY_GROUPS=sg API_BASE_URL=https://... [DRY_RUN=1]
 	$(BIN)/python -m deploy.deploy --env "$(ENV)" --region "$(REGION)" --subnets "$(SUBNETS)" \
 		--security-groups "$(SECURITY_GROUPS)" --api-base-url "$(API_BASE_URL)" $(if $(DRY_RUN),--dry-run,)
+
+smoke: install ## After make deploy: each pipeline once on the stack: make smoke ENV=name REGION=r [DAY=YYYY-MM-DD] [HOUR=YYYY-MM-DDTHH] [LOCAL=1]
+	$(BIN)/python -m deploy.smoke --env "$(ENV)" --region "$(REGION)" $(if $(DAY),--day "$(DAY)",) \
+		$(if $(HOUR),--hour "$(HOUR)",) $(if $(LOCAL),--local,)
 
 clean: ## Remove local state and build output (keeps .venv)
 	rm -rf .local dist

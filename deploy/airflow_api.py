@@ -24,6 +24,19 @@ class AirflowApi(Protocol):
         """``path`` below ``/api/v2`` (``/dags/x/dagRuns``); the answer's JSON, or AirflowApiError."""
 
 
+def retrying(send: Any, attempts: int = 4, pause: float = 2.0) -> Any:
+    """``send()``, tried again on a server error (5xx: a busy metadata database, a web server
+    being replaced); a client error (4xx) is the answer."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return send()
+        except AirflowApiError as err:
+            if err.status < 500 or attempt == attempts:
+                raise
+            time.sleep(pause * attempt)
+    raise AssertionError("unreachable")
+
+
 class MwaaApi:
     """An MWAA environment's REST API through InvokeRestApi (needs ``airflow:InvokeRestApi``)."""
 
@@ -36,11 +49,15 @@ class MwaaApi:
             arguments["Body"] = body
         if query:
             arguments["QueryParameters"] = query
-        try:
-            return self.mwaa.invoke_rest_api(**arguments)["RestApiResponse"]
-        except (self.mwaa.exceptions.RestApiClientException, self.mwaa.exceptions.RestApiServerException) as err:
-            status = err.response.get("RestApiStatusCode", 0)
-            raise AirflowApiError(status, err.response.get("RestApiResponse"), f"{method} {path}") from err
+
+        def send() -> Any:
+            try:
+                return self.mwaa.invoke_rest_api(**arguments)["RestApiResponse"]
+            except (self.mwaa.exceptions.RestApiClientException, self.mwaa.exceptions.RestApiServerException) as err:
+                status = err.response.get("RestApiStatusCode", 0)
+                raise AirflowApiError(status, err.response.get("RestApiResponse"), f"{method} {path}") from err
+
+        return retrying(send)
 
 
 class RestApi:
@@ -66,7 +83,7 @@ class RestApi:
         if self._token is None:
             self._token = self._send("POST", f"{self.base_url}/auth/token", self._login, {})["access_token"]
         url = f"{self.base_url}/api/v2{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
-        return self._send(method, url, body, {"Authorization": f"Bearer {self._token}"})
+        return retrying(lambda: self._send(method, url, body, {"Authorization": f"Bearer {self._token}"}))
 
 
 def run_path(dag_id: str, run_id: str) -> str:
@@ -81,7 +98,12 @@ def unpause(api: AirflowApi, dag_id: str) -> None:
 def trigger(api: AirflowApi, dag_id: str, run_id: str, conf: dict[str, Any], logical_date: str | None = None) -> dict:
     """A manual run with ``conf`` (the DAG's params), as the UI's trigger form creates it."""
     body = {"dag_run_id": run_id, "logical_date": logical_date, "conf": conf}
-    return api.call("POST", f"/dags/{dag_id}/dagRuns", body)
+    try:
+        return api.call("POST", f"/dags/{dag_id}/dagRuns", body)
+    except AirflowApiError as err:
+        if err.status != 409:  # 409: created by an attempt whose answer was a server error
+            raise
+    return api.call("GET", run_path(dag_id, run_id))
 
 
 def wait_for_run(api: AirflowApi, dag_id: str, run_id: str, timeout: float, poll: float = 5) -> dict:

@@ -14,8 +14,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Generator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -169,6 +172,25 @@ class DevStack:
             done.append(f"{name} exited with {proc.returncode}; restarted (see {self.logs / (name + '.log')})")
         return done
 
+    @contextmanager
+    def supervised(self, every: float = 1.0) -> Generator[list[str]]:
+        """While the block runs, start again every service that exits, as ``make run`` does;
+        yields the restart lines, filled as they happen."""
+        lines: list[str] = []
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.wait(every):
+                lines.extend(self.restart_exited())
+
+        watcher = threading.Thread(target=watch, name="stack-supervisor", daemon=True)
+        watcher.start()
+        try:
+            yield lines
+        finally:
+            stop.set()
+            watcher.join()
+
     def restart(self, name: str, grace: float = 20, **environ: str) -> None:
         """Stop one service (and what it started) and start it again, with ``environ`` added to
         its environment (e.g. a setting changed); the others keep running."""
@@ -291,10 +313,13 @@ def main(argv: list[str] | None = None) -> None:
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
-        while not stopping:
-            for line in stack.restart_exited():
-                print(line, flush=True)
-            time.sleep(1)
+        with stack.supervised() as restarts:
+            printed = 0
+            while not stopping:
+                for line in restarts[printed:]:
+                    print(line, flush=True)
+                printed = len(restarts)
+                time.sleep(1)
     except KeyboardInterrupt:
         pass
     print("\nstopping ...", flush=True)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
-import urllib.request
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from deploy.airflow_api import RestApi
 from local.airflow_env import LOCAL_USER
 from local.sources import traffic as feed
 from local.stack import wait_for_dag
@@ -26,35 +26,21 @@ def cli_json(stack: Any, *args: str) -> list[dict]:
     return json.loads(lines[-1]) if lines else []
 
 
-_TOKENS: dict[str, str] = {}
+_APIS: dict[str, RestApi] = {}
 
 
-def token(stack: Any) -> str:
-    """A bearer token of the stack's api-server for the local user, as the UI's login gets it
-    (one per stack: it outlives the session's tests)."""
-    if stack.ui_url not in _TOKENS:
-        user, password = LOCAL_USER
-        request = urllib.request.Request(
-            f"{stack.ui_url}/auth/token",
-            data=json.dumps({"username": user, "password": password}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            _TOKENS[stack.ui_url] = json.load(response)["access_token"]
-    return _TOKENS[stack.ui_url]
+def api(stack: Any) -> RestApi:
+    """The stack's REST API as the local user, as the UI's login gets it (one per stack: its
+    token outlives the session's tests)."""
+    if stack.ui_url not in _APIS:
+        _APIS[stack.ui_url] = RestApi(stack.ui_url, *LOCAL_USER)
+    return _APIS[stack.ui_url]
 
 
 def rest(stack: Any, path: str, body: dict | None = None) -> Any:
     """One call of Airflow's REST API (``/api/v2/...``) as the UI makes it: GET, or POST ``body``."""
-    request = urllib.request.Request(
-        f"{stack.ui_url}/api/v2/{path}",
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token(stack)}"},
-        method="GET" if body is None else "POST",
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
+    path, _, query = path.partition("?")
+    return api(stack).call("GET" if body is None else "POST", f"/{path}", body, dict(urllib.parse.parse_qsl(query)))
 
 
 def dag_runs(stack: Any, dag_id: str) -> list[dict]:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from botocore.config import Config
+
 from deploy.airflow_api import AirflowApi, MwaaApi, RestApi, trigger, unpause, wait_for_run
 from local import athena_queries
 from local.sources import traffic as feed
@@ -34,6 +36,8 @@ from pipelines.settings import Settings, load
 from pipelines.traffic.tables import PROCESSED_TABLE, REJECTS_TABLE
 from pipelines.web_hits.tables import AGGREGATES
 
+# The checks run side by side and put sample files 8 at a time: room for all their connections.
+CLIENT_CONFIG = Config(max_pool_connections=64)
 RUN_TIMEOUT = 1800  # seconds a run may take on AWS (Glue jobs and crawls start in a minute or more)
 UBER_ROWS = 50
 
@@ -243,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         endpoint = f"http://127.0.0.1:{ports.get('aws_port', 4566)}"
         settings = load({"PIPELINES_ENV": args.env, "PIPELINES_AWS_REGION": args.region})
         api: AirflowApi = RestApi(f"http://127.0.0.1:{ports.get('api_port', 8080)}", *LOCAL_USER)
-        clients = client_factory(lambda service: local_client(service, endpoint, args.region))
+        clients = client_factory(lambda service: local_client(service, endpoint, args.region, CLIENT_CONFIG))
         target = Target(api, clients, settings, args.day, hour, tag)
     else:
         import boto3
@@ -254,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
             {"PIPELINES_ENV": args.env, "PIPELINES_AWS_REGION": args.region, "PIPELINES_AWS_ACCOUNT_ID": account}
         )
         api = MwaaApi(session.client("mwaa"), f"pipelines-{args.env}")
-        target = Target(api, client_factory(session.client), settings, args.day, hour, tag)
+        clients = client_factory(lambda service: session.client(service, config=CLIENT_CONFIG))
+        target = Target(api, clients, settings, args.day, hour, tag)
     outcomes = smoke(target)
     for outcome in outcomes:
         print(outcome.line())

@@ -13,6 +13,7 @@ from functools import cache
 
 import boto3
 from botocore.client import BaseClient
+from botocore.config import Config
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
@@ -24,9 +25,9 @@ CREDENTIALS = {"aws_access_key_id": ACCESS_KEY_ID, "aws_secret_access_key": SECR
 ENVIRONMENT = {"AWS_ACCESS_KEY_ID": ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY}
 
 
-def local_client(service: str, endpoint_url: str, region: str) -> BaseClient:
+def local_client(service: str, endpoint_url: str, region: str, config: Config | None = None) -> BaseClient:
     """A boto3 client of the local AWS at ``endpoint_url``, in ``region``."""
-    return boto3.client(service, endpoint_url=endpoint_url, region_name=region, **CREDENTIALS)
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=region, config=config, **CREDENTIALS)
 
 
 def role_environment(role_arn: str, session_name: str, region: str) -> dict[str, str]:

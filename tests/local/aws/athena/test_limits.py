@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.athena import wait_for_query
-from tests.support.regions import SECOND_REGION, Regional
+from tests.support.regions import Regional
 
 MB = 1024 * 1024
 
@@ -47,14 +47,24 @@ def test_a_query_over_the_workgroups_cutoff_fails_and_one_under_it_runs(capped):
     eu, name, bucket = capped
     database = name.replace("-", "_")
     for table in ("big", "small"):
-        done = run(eu, name, f"CREATE EXTERNAL TABLE {table} (line string) LOCATION 's3://{bucket}/{name}/{table}/'", database)
+        done = run(
+            eu, name, f"CREATE EXTERNAL TABLE {table} (line string) LOCATION 's3://{bucket}/{name}/{table}/'", database
+        )
         assert done["Status"]["State"] == "SUCCEEDED"
     small = run(eu, name, "SELECT count(*) FROM small", database)
     assert small["Status"]["State"] == "SUCCEEDED"
     big = run(eu, name, "SELECT count(*) FROM big", database)
-    assert (big["Status"]["State"], big["Status"]["StateChangeReason"]) == ("FAILED", "Bytes scanned limit was exceeded")
+    assert (big["Status"]["State"], big["Status"]["StateChangeReason"]) == (
+        "FAILED",
+        "Bytes scanned limit was exceeded",
+    )
     assert big["Statistics"]["DataScannedInBytes"] > 10 * MB
-    write = run(eu, name, f"CREATE TABLE copy WITH (external_location = 's3://{bucket}/{name}/copy/') AS SELECT * FROM big", database)
+    write = run(
+        eu,
+        name,
+        f"CREATE TABLE copy WITH (external_location = 's3://{bucket}/{name}/copy/') AS SELECT * FROM big",
+        database,
+    )
     assert write["Status"]["StateChangeReason"] == "Bytes scanned limit was exceeded"
     assert "Contents" not in eu.client("s3").list_objects_v2(Bucket=bucket, Prefix=f"{name}/copy/")  # nothing written
 
@@ -62,7 +72,9 @@ def test_a_query_over_the_workgroups_cutoff_fails_and_one_under_it_runs(capped):
 def test_an_enforced_workgroup_writes_results_to_its_own_location(capped):
     eu, name, bucket = capped
     done = run(eu, name, "SELECT 1", "default", ResultConfiguration={"OutputLocation": f"s3://{bucket}/elsewhere/"})
-    assert done["ResultConfiguration"]["OutputLocation"] == f"s3://{bucket}/{name}-results/{done['QueryExecutionId']}.csv"
+    assert (
+        done["ResultConfiguration"]["OutputLocation"] == f"s3://{bucket}/{name}-results/{done['QueryExecutionId']}.csv"
+    )
 
 
 def test_a_query_string_longer_than_262144_bytes_is_refused(capped):

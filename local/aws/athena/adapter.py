@@ -14,10 +14,12 @@ from moto.athena.responses import AthenaResponse
 
 from local.aws.adapter import ServiceAdapter
 from local.aws.athena import results
+from local.aws.athena.access import CallerAccess
 from local.aws.athena.catalog import Catalog
 from local.aws.athena.errors import InvalidRequest
 from local.aws.athena.executor import TERMINAL, Executor, QueryRun, classify
 from local.aws.athena.sqltext import bind_parameters
+from local.aws.iam.adapter import caller_policy
 from local.aws.patching import Patches
 
 MAX_QUERY_BYTES = 262_144  # StartQueryExecution's QueryString: not an adjustable quota (Athena troubleshooting guide)
@@ -55,6 +57,12 @@ def _output_base(backend: AthenaBackend, config: dict[str, Any] | None, workgrou
     )
 
 
+def _caller_access(backend: AthenaBackend) -> CallerAccess | None:
+    """As whom the query reads and writes: the identity of the request that starts it."""
+    policy = caller_policy()
+    return None if policy is None else CallerAccess(*policy, backend.account_id, backend.region_name)
+
+
 def start_query_execution(
     self: AthenaBackend,
     query: str,
@@ -81,7 +89,7 @@ def start_query_execution(
         output_location="",
         statement_type=statement_type,
         substatement_type=substatement,
-        catalog=Catalog(self.account_id, self.region_name),
+        catalog=Catalog(self.account_id, self.region_name, _caller_access(self)),
         bytes_cutoff=int(cutoff) if cutoff else None,
     )
     execution = RealExecution(

@@ -18,6 +18,7 @@ from moto.glue.exceptions import (
 )
 from moto.glue.models import GlueBackend
 
+from local.aws.athena.access import CallerAccess
 from local.aws.athena.errors import QueryFailed
 from local.aws.glue_catalog import glue_catalog
 from local.aws.hive.formats import FORMATS
@@ -75,9 +76,17 @@ def _columns(items: list[dict[str, Any]] | None) -> list[Column]:
 
 
 class Catalog:
-    def __init__(self, account_id: str, region: str) -> None:
+    """The Glue Data Catalog of one account and region, as a query sees it: with ``access``, as
+    its caller may (local.aws.athena.access), every call checked as Glue checks it."""
+
+    def __init__(self, account_id: str, region: str, access: CallerAccess | None = None) -> None:
         self.account_id = account_id
         self.region = region
+        self.access = access
+
+    def _require(self, action: str, database: str | None = None, table: str | None = None) -> None:
+        if self.access is not None:
+            self.access.glue(action, database, table)
 
     @property
     def glue(self) -> GlueBackend:
@@ -85,11 +94,14 @@ class Catalog:
 
     # databases
     def database_exists(self, name: str) -> bool:
+        self._require("glue:GetDatabase", name.lower())
         if name.lower() == "default" and "default" not in self.glue.databases:
-            self.create_database("default")  # every account's catalog has one, as Athena's console shows
+            # Every account's catalog has one, as Athena's console shows.
+            self.glue.create_database("default", {"Name": "default", "Parameters": {}})
         return name.lower() in self.glue.databases
 
     def create_database(self, name: str, description: str = "", location: str | None = None) -> bool:
+        self._require("glue:CreateDatabase", name.lower())
         if name.lower() in self.glue.databases:
             return False
         database_input: dict[str, Any] = {"Name": name.lower(), "Parameters": {}}
@@ -101,6 +113,7 @@ class Catalog:
         return True
 
     def drop_database(self, name: str, cascade: bool) -> None:
+        self._require("glue:DeleteDatabase", name.lower())
         database = self.glue.get_database(name.lower())
         if database.tables and not cascade:
             raise QueryFailed(
@@ -110,6 +123,7 @@ class Catalog:
 
     # tables
     def get_table(self, database: str, name: str) -> Table | None:
+        self._require("glue:GetTable", database.lower(), name.lower())
         try:
             raw = self.glue.get_table(database.lower(), name.lower()).as_dict()
         except (TableNotFoundException, DatabaseNotFoundException, EntityNotFoundException):
@@ -130,14 +144,17 @@ class Catalog:
         )
 
     def create_table(self, database: str, table_input: dict[str, Any]) -> None:
+        self._require("glue:CreateTable", database.lower(), table_input["Name"])
         table_input.setdefault("Parameters", {})["transient_lastDdlTime"] = str(int(time.time()))
         self.glue.create_table(database.lower(), table_input["Name"], table_input)
 
     def drop_table(self, database: str, name: str) -> None:
+        self._require("glue:DeleteTable", database.lower(), name.lower())
         self.glue.delete_table(database.lower(), name.lower())
 
     # partitions
     def partitions(self, table: Table) -> list[Partition]:
+        self._require("glue:GetPartitions", table.database, table.name)
         found = self.glue.get_table(table.database, table.name).partitions.values()
         result = []
         for part in found:
@@ -147,6 +164,7 @@ class Catalog:
 
     def add_partition(self, table: Table, values: list[str], location: str) -> bool:
         """Register a partition with the table's storage shape; False when it already exists."""
+        self._require("glue:BatchCreatePartition", table.database, table.name)
         glue_table = self.glue.get_table(table.database, table.name)
         if str(values) in glue_table.partitions:
             return False
@@ -158,6 +176,7 @@ class Catalog:
         return True
 
     def drop_partition(self, table: Table, values: list[str]) -> bool:
+        self._require("glue:BatchDeletePartition", table.database, table.name)
         try:
             self.glue.get_table(table.database, table.name).delete_partition(values)  # type: ignore[arg-type]
         except PartitionNotFoundException:

@@ -20,7 +20,7 @@ from local.aws.athena.errors import QueryFailed, ScanLimitExceeded
 from local.aws.athena.results import ResultSet
 from local.aws.athena.session import Session
 from local.aws.athena.sqltext import strip_comments
-from local.aws.s3.files import S3Files
+from local.aws.s3.files import S3Files, split_uri
 
 log = logging.getLogger(__name__)
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELLED")
@@ -163,8 +163,12 @@ class Executor:
             run.connection = conn
         try:
             session.check_cancelled()
+            if run.catalog.access is not None:  # every query needs the catalog's default database
+                run.catalog.access.glue("glue:GetDatabase", "default")
             result = self._execute(session, conn, run.sql)
             session.check_cancelled()
+            if run.catalog.access is not None:
+                run.catalog.access.write(*split_uri(run.output_location))
             results.store(self.s3, run.output_location, result)
             run.result = result
             self._finish(run, "SUCCEEDED")

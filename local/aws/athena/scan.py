@@ -288,6 +288,9 @@ def build_scan(
     materialized: list[tuple[list[str] | None, list[Path]]] = []
     for values, objects in groups:
         objects = [o for o in objects if o.size > 0]
+        if catalog.access is not None:  # Athena reads the files as its caller
+            for bucket in sorted({o.bucket for o in objects}):
+                catalog.access.read(bucket, [o.key for o in objects if o.bucket == bucket])
         if not objects:
             continue
         total += sum(o.size for o in objects)

@@ -131,6 +131,11 @@ def _written_partitions(folder: Path, keys: list[str]) -> list[tuple[list[str], 
 def _upload(session: Session, folder: Path, location: str) -> None:
     session.check_cancelled()
     bucket, prefix = split_uri(location)
+    if session.catalog.access is not None:  # Athena writes the files as its caller
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            session.catalog.access.write(
+                bucket, f"{prefix.rstrip('/')}/{path.relative_to(folder).as_posix()}".lstrip("/")
+            )
     session.s3.put_tree(folder, bucket, prefix)
 
 

@@ -15,6 +15,8 @@ plain-HTTP endpoint.
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -107,8 +109,27 @@ def refusal(call: call_log.Call, service: str) -> Exception | None:
     return AccessDenied("AccessDeniedException", message, 403 if service == "lambda" else 400)
 
 
+def caller_policy() -> tuple[str, Callable[[str, str], bool]] | None:
+    """The identity of the request this thread is serving, as (its session ARN, whether its
+    policies allow an action on a resource), for engines that act for their caller (Athena reads
+    and writes S3 and the Glue catalog as the caller); None for the account's own key or a role
+    the template does not define (not evaluated)."""
+    made: list[call_log.Call] = getattr(_serving, "calls", [])
+    if not made or template_role(made[0].caller) is None:
+        return None
+    call = made[0]
+    logical_id, env = template_role(call.caller)  # type: ignore[misc]
+    statements = _statements(logical_id, env, call.region)
+    session = call.caller.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")
+    return session, lambda action, resource: allows(statements, Request(action, resource))
+
+
+_serving = threading.local()  # the calls of the request this thread serves
+
+
 def _authenticate_and_authorize_action(self: Any, iam_request_cls: type, resource: str = "*") -> None:
     made = call_log.calls_of(self, resource)
+    _serving.calls = made
     call_log.note(made)
     for call in made:
         error = refusal(call, call.service)

@@ -95,3 +95,56 @@ def test_a_role_session_of_the_downloader_reaches_only_its_prefix(local_aws):
         s3.put_object(Bucket=SETTINGS.lake_bucket, Key="vehicles/x.parquet", Body=b"x")
     with pytest.raises(ClientError, match="AccessDenied"):
         s3.get_object(Bucket=SETTINGS.raw_bucket, Key="vehicle_api/iam-test.json")  # it writes, never reads
+
+
+def athena_as_airflow(sql: str, database: str) -> dict:
+    """A query started through Airflow's connection (the MWAA role), once it ended."""
+    from airflow.providers.amazon.aws.hooks.athena import AthenaHook
+
+    hook = AthenaHook(aws_conn_id=SETTINGS.aws_conn_id)
+    qid = hook.run_query(sql, {"Database": database}, result_configuration={}, workgroup=SETTINGS.athena_workgroup)
+    hook.poll_query_status(qid, sleep_time=0.2)
+    return hook.get_conn().get_query_execution(QueryExecutionId=qid)["QueryExecution"]
+
+
+def test_athena_reads_and_writes_as_its_caller(local_aws):
+    """The role may start queries in its workgroup, but Athena then reads the table's files,
+    reaches the catalog and writes as the role: what its policies do not allow fails the query."""
+    s3, glue = local_aws.client("s3"), local_aws.client("glue")
+    s3.create_bucket(Bucket="someone-elses-lake")
+    s3.put_object(Bucket="someone-elses-lake", Key="t/part.csv", Body=b"1\n2\n")
+    s3.put_object(Bucket=SETTINGS.raw_bucket, Key="iam-tests/table/part.csv", Body=b"1\n2\n3\n")
+    glue.create_database(DatabaseInput={"Name": "finance"})
+    columns = {"Columns": [{"Name": "n", "Type": "int"}], "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"},
+               "InputFormat": "org.apache.hadoop.mapred.TextInputFormat"}  # fmt: skip
+    ours, theirs = SETTINGS.raw_database, "finance"
+    for database, name, location in (
+        (ours, "iam_ours", f"s3://{SETTINGS.raw_bucket}/iam-tests/table/"),
+        (ours, "iam_elsewhere", "s3://someone-elses-lake/t/"),
+        (theirs, "ledger", f"s3://{SETTINGS.raw_bucket}/iam-tests/table/"),
+    ):
+        glue.create_table(
+            DatabaseName=database, TableInput={"Name": name, "StorageDescriptor": {**columns, "Location": location}}
+        )
+
+    assert athena_as_airflow("SELECT sum(n) FROM iam_ours", ours)["Status"]["State"] == "SUCCEEDED"
+    elsewhere = athena_as_airflow("SELECT sum(n) FROM iam_elsewhere", ours)["Status"]
+    assert (elsewhere["State"], elsewhere["StateChangeReason"]) == (
+        "FAILED",
+        "Permission denied on S3 path: s3://someone-elses-lake/",
+    )
+    ledger = athena_as_airflow("SELECT sum(n) FROM finance.ledger", ours)["Status"]
+    assert ledger["StateChangeReason"].startswith(
+        f"Insufficient permissions to execute the query. User: {MWAA_SESSION[:-1]}"
+    )
+    assert ledger["StateChangeReason"].endswith(
+        f"is not authorized to perform: glue:GetDatabase on resource: arn:aws:glue:{SETTINGS.region}:{ACCOUNT_ID}:database/finance"
+    )
+    copy = athena_as_airflow(
+        "CREATE TABLE iam_copy WITH (external_location = 's3://someone-elses-lake/copy/') AS SELECT * FROM iam_ours",
+        ours,
+    )["Status"]
+    assert copy["StateChangeReason"].startswith(
+        "Access denied when writing output to url: s3://someone-elses-lake/copy/"
+    )
+    assert "Contents" not in s3.list_objects_v2(Bucket="someone-elses-lake", Prefix="copy/")

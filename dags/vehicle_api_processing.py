@@ -15,8 +15,10 @@ A run first takes the writer lock of the three tables (**acquire_writer_lock**, 
 interleave; a waiting run holds no worker slot.
 
 Athena statements from `include/sql/vehicle_api/`, one per file and one task each, in order:
-raw JSON tables and their day partitions; then per table its DDL, its attempts table's DDL and
-the INSERT of this try's attempt (`pipelines.partitions`): `vehicles` (the published ids plus
+raw JSON tables and their day partitions; every table's DDL and its attempts table's DDL; then
+**check_partition_budget** counts the partitions each INSERT will write and fails fast, naming
+how many dates fit, when one would exceed Athena's 100 per statement (a manual run takes at most
+100 dates); then per table the INSERT of this try's attempt (`pipelines.partitions`): `vehicles` (the published ids plus
 the new ones), the `sensor_data` partitions (`days`, `vehicle_type`) the new measurements fall
 in, whole, and the `measurement_intervals` analysis of seed 001 for the processed dates. Then
 `check_results` checks the attempts (missing or duplicate rows, dates without analysis, raw

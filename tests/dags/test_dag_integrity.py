@@ -133,3 +133,25 @@ def test_a_day_or_hour_that_does_not_exist_is_refused_before_any_task(dagbag, da
 
     with pytest.raises(ParamValidationError):
         dagbag.get_dag(dag_id).test(logical_date=pendulum.datetime(2024, 3, 1, tz="UTC"), run_conf=conf)
+
+
+def test_every_lambda_invoke_waits_as_long_as_the_function_may_run_and_is_never_resent(dagbag):
+    """botocore's default read timeout is 60 s and its retries re-invoke a function still running:
+    every invoke waits past the downloader's timeout and leaves retries to Airflow."""
+    from airflow.providers.amazon.aws.operators.lambda_function import LambdaInvokeFunctionOperator
+
+    from pipelines.vehicle_api.download import DOWNLOADER_TIMEOUT_SECONDS
+
+    invokes = [
+        task for dag in dagbag.dags.values() for task in dag.tasks
+        if isinstance(task, LambdaInvokeFunctionOperator)
+        or getattr(task, "operator_class", None) is LambdaInvokeFunctionOperator
+    ]  # fmt: skip
+    assert {task.task_id for task in invokes} == {
+        "vehicles.first_page", "vehicles.download_pages", "sensor_data.first_page", "sensor_data.download_pages",
+    }  # fmt: skip
+    for task in invokes:
+        config = task.botocore_config if hasattr(task, "botocore_config") else task.partial_kwargs["botocore_config"]
+        assert config["read_timeout"] > DOWNLOADER_TIMEOUT_SECONDS and config["retries"]["max_attempts"] == 1, (
+            task.task_id
+        )

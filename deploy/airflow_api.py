@@ -10,6 +10,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Generator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 
@@ -91,8 +93,21 @@ def run_path(dag_id: str, run_id: str) -> str:
     return f"/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id, safe='')}"
 
 
-def unpause(api: AirflowApi, dag_id: str) -> None:
-    api.call("PATCH", f"/dags/{dag_id}", {"is_paused": False}, {"update_mask": "is_paused"})
+def set_paused(api: AirflowApi, dag_id: str, paused: bool) -> None:
+    api.call("PATCH", f"/dags/{dag_id}", {"is_paused": paused}, {"update_mask": "is_paused"})
+
+
+@contextmanager
+def unpaused(api: AirflowApi, dag_id: str) -> Generator[None]:
+    """The DAG unpaused while the block runs (its runs are scheduled), then paused again if it was."""
+    was_paused = api.call("GET", f"/dags/{dag_id}")["is_paused"]
+    if was_paused:
+        set_paused(api, dag_id, False)
+    try:
+        yield
+    finally:
+        if was_paused:
+            set_paused(api, dag_id, True)
 
 
 def trigger(api: AirflowApi, dag_id: str, run_id: str, conf: dict[str, Any], logical_date: str | None = None) -> dict:

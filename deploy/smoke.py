@@ -3,7 +3,8 @@ once on a deployed stack, and one failure event, with a PASS or FAIL line each.
 
 It uploads sample inputs (a day of traffic, an hour of web hits, a raw Uber Movement file; the
 vehicle pipeline downloads the day from the configured API), triggers each DAG for the day or
-hour named as a person would from the UI's form (``conf`` = the DAG's params), waits, and checks
+hour named as a person would from the UI's form (``conf`` = the DAG's params; a paused DAG is
+unpaused for its run, which starts its schedule meanwhile, and paused again), waits, and checks
 the output tables through Athena: rows for the target in every table, consistent across
 tables, none duplicated. On AWS it reaches Airflow through MWAA's InvokeRestApi (your
 credentials need ``airflow:InvokeRestApi``) and AWS with your session; with ``--local`` it uses
@@ -26,7 +27,7 @@ from typing import Any
 
 from botocore.config import Config
 
-from deploy.airflow_api import AirflowApi, MwaaApi, RestApi, trigger, unpause, wait_for_run
+from deploy.airflow_api import AirflowApi, MwaaApi, RestApi, trigger, unpaused, wait_for_run
 from local import athena_queries
 from local.sources import traffic as feed
 from local.sources import web_hits
@@ -69,10 +70,11 @@ def athena(target: Target, sql: str, database: str) -> list[list[str | None]]:
 
 
 def run_dag(target: Target, dag_id: str, conf: dict[str, Any]) -> tuple[str, dict]:
+    """A manual run with ``conf``, once it ended; the DAG is left paused if it was."""
     run_id = f"smoke_{target.tag}"
-    unpause(target.api, dag_id)
-    trigger(target.api, dag_id, run_id, conf)
-    return run_id, wait_for_run(target.api, dag_id, run_id, RUN_TIMEOUT)
+    with unpaused(target.api, dag_id):
+        trigger(target.api, dag_id, run_id, conf)
+        return run_id, wait_for_run(target.api, dag_id, run_id, RUN_TIMEOUT)
 
 
 def traffic(target: Target) -> str:
@@ -136,12 +138,12 @@ def uber_movement(target: Target) -> str:
 
 def vehicle_api(target: Target) -> str:
     day, settings = target.day, target.settings
-    unpause(target.api, "vehicle_api_processing")  # its runs start when both endpoints' days are published
-    started = datetime.now(UTC)
-    _, run = run_dag(target, "vehicle_api_download", {"date": day.isoformat()})
-    if run["state"] != "success":
-        raise AssertionError(f"download run {run['dag_run_id']} {run['state']}")
-    processing = wait_for_asset_run(target, "vehicle_api_processing", day.isoformat(), started)
+    with unpaused(target.api, "vehicle_api_processing"):  # its runs start when both endpoints' days are published
+        started = datetime.now(UTC)
+        _, run = run_dag(target, "vehicle_api_download", {"date": day.isoformat()})
+        if run["state"] != "success":
+            raise AssertionError(f"download run {run['dag_run_id']} {run['state']}")
+        processing = wait_for_asset_run(target, "vehicle_api_processing", day.isoformat(), started)
     if processing["state"] != "success":
         raise AssertionError(f"processing run {processing['dag_run_id']} {processing['state']}")
     [[readings]] = athena(target, f"SELECT count(*) FROM sensor_data WHERE days = DATE '{day}'", settings.lake_database)

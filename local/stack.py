@@ -207,7 +207,7 @@ class DevStack:
 
     def airflow(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run an ``airflow`` CLI command against this stack; with ``check``, a failure raises with its output."""
-        for _ in range(5):
+        for attempt in range(1, 11):
             result = subprocess.run(
                 [sys.executable, "-m", "airflow", *args],
                 env=self.env,
@@ -217,10 +217,11 @@ class DevStack:
                 timeout=timeout,
             )
             # SQLite allows one writer: a CLI write that collides with the services' writes
-            # fails whole (its transaction rolled back) and is simply tried again.
+            # fails whole (its transaction rolled back) and is simply tried again, for up to a
+            # minute while a busy scheduler holds the lock.
             if "database is locked" not in result.stderr:
                 break
-            time.sleep(1)
+            time.sleep(min(attempt, 10))
         if check and result.returncode != 0:
             raise RuntimeError(f"airflow {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}")
         return result

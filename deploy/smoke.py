@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -70,11 +71,10 @@ def athena(target: Target, sql: str, database: str) -> list[list[str | None]]:
 
 
 def run_dag(target: Target, dag_id: str, conf: dict[str, Any]) -> tuple[str, dict]:
-    """A manual run with ``conf``, once it ended; the DAG is left paused if it was."""
+    """A manual run with ``conf``, once it ended (``smoke`` has unpaused the DAG)."""
     run_id = f"smoke_{target.tag}"
-    with unpaused(target.api, dag_id):
-        trigger(target.api, dag_id, run_id, conf)
-        return run_id, wait_for_run(target.api, dag_id, run_id, RUN_TIMEOUT)
+    trigger(target.api, dag_id, run_id, conf)
+    return run_id, wait_for_run(target.api, dag_id, run_id, RUN_TIMEOUT)
 
 
 def traffic(target: Target) -> str:
@@ -138,12 +138,12 @@ def uber_movement(target: Target) -> str:
 
 def vehicle_api(target: Target) -> str:
     day, settings = target.day, target.settings
-    with unpaused(target.api, "vehicle_api_processing"):  # its runs start when both endpoints' days are published
-        started = datetime.now(UTC)
-        _, run = run_dag(target, "vehicle_api_download", {"date": day.isoformat()})
-        if run["state"] != "success":
-            raise AssertionError(f"download run {run['dag_run_id']} {run['state']}")
-        processing = wait_for_asset_run(target, "vehicle_api_processing", day.isoformat(), started)
+    started = datetime.now(UTC)
+    _, run = run_dag(target, "vehicle_api_download", {"date": day.isoformat()})
+    if run["state"] != "success":
+        raise AssertionError(f"download run {run['dag_run_id']} {run['state']}")
+    # The processing run starts once both endpoints published the day (its assets' partition).
+    processing = wait_for_asset_run(target, "vehicle_api_processing", day.isoformat(), started)
     if processing["state"] != "success":
         raise AssertionError(f"processing run {processing['dag_run_id']} {processing['state']}")
     [[readings]] = athena(target, f"SELECT count(*) FROM sensor_data WHERE days = DATE '{day}'", settings.lake_database)
@@ -215,6 +215,11 @@ def client_factory(make: Callable[[str], Any]) -> Callable[[str], Any]:
     return client
 
 
+# Every DAG the checks run: unpaused for the smoke (a paused DAG's runs never start), and
+# paused again afterwards if they were.
+DAGS = ("traffic_batch", "vehicle_api_download", "vehicle_api_processing", "web_hits_hourly", "uber_movement")
+
+
 def smoke(target: Target) -> list[Outcome]:
     """Every check, side by side (each pipeline's runs are independent); one Outcome each."""
 
@@ -224,8 +229,11 @@ def smoke(target: Target) -> list[Outcome]:
         except Exception as err:  # a check's failure is its FAIL line
             return Outcome(name, False, f"{type(err).__name__}: {err}")
 
-    with ThreadPoolExecutor(len(CHECKS)) as pool:
-        return list(pool.map(attempt, CHECKS))
+    with ExitStack() as dags:
+        for dag_id in DAGS:
+            dags.enter_context(unpaused(target.api, dag_id))
+        with ThreadPoolExecutor(len(CHECKS)) as pool:
+            return list(pool.map(attempt, CHECKS))
 
 
 def main(argv: list[str] | None = None) -> int:

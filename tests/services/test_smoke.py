@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from deploy.airflow_api import RestApi
-from deploy.smoke import Target, client_factory, smoke
+from deploy.smoke import DAGS, Target, client_factory, smoke
 from local.airflow_env import LOCAL_USER
 from local.sources import web_hits
 from tests.support.web_hits_reference import expected_counts, lines_of
@@ -21,9 +21,12 @@ DAY, HOUR = date(2021, 9, 14), datetime(2021, 9, 14, 17, tzinfo=UTC)
 
 
 def test_every_pipeline_passes_the_smoke_checks_on_the_stack(stack):
-    target = Target(RestApi(stack.ui_url, *LOCAL_USER), client_factory(stack.client), stack.settings, DAY, HOUR, "t1")
+    api = RestApi(stack.ui_url, *LOCAL_USER)
+    paused = {dag_id: api.call("GET", f"/dags/{dag_id}")["is_paused"] for dag_id in DAGS}
+    target = Target(api, client_factory(stack.client), stack.settings, DAY, HOUR, "t1")
     with stack.supervised():  # as make run: a service that exits is started again
         lines = [outcome.line() for outcome in smoke(target)]
+    assert {dag_id: api.call("GET", f"/dags/{dag_id}")["is_paused"] for dag_id in DAGS} == paused  # as it found them
     assert [line.split(":", 1)[0] for line in lines] == [
         "PASS traffic_batch", "PASS vehicle_api", "PASS web_hits_hourly", "PASS uber_movement", "PASS failure event",
     ], "\n".join(lines)  # fmt: skip

@@ -53,10 +53,14 @@ tiers.install()
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Under pytest-xdist (`make test`), every services test runs in one worker: one stack.
-    for item in items:
-        if item.get_closest_marker("services"):
-            item.add_marker(pytest.mark.xdist_group(scheduling.SERVICES))
+    # Under pytest-xdist (`make test`), every services test runs in one worker (one stack): the
+    # scheduler knows them by module (tests/support/scheduling.py), so marker and module agree.
+    wrong = [
+        item.nodeid for item in items
+        if bool(item.get_closest_marker("services")) != scheduling.in_services_tier(item.nodeid)
+    ]  # fmt: skip
+    if wrong:
+        raise pytest.UsageError(f"services tests live in {scheduling.SERVICE_MODULES} and only they: {wrong[:3]}")
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:

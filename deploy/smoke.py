@@ -36,6 +36,7 @@ from local.sources.s3_puts import put_objects
 from local.sources.uber_movement.travel_times import rows as travel_time_rows
 from pipelines.settings import Settings, load
 from pipelines.traffic.tables import PROCESSED_TABLE, REJECTS_TABLE
+from pipelines.uber_movement.tables import RAW_PREFIX as UBER_RAW_PREFIX
 from pipelines.web_hits.tables import AGGREGATES
 
 # The checks run side by side and put sample files 8 at a time: room for all their connections.
@@ -70,20 +71,21 @@ def athena(target: Target, sql: str, database: str) -> list[list[str | None]]:
     return athena_queries.result_rows(client, execution["QueryExecutionId"])[1]
 
 
-def run_dag(target: Target, dag_id: str, conf: dict[str, Any]) -> tuple[str, dict]:
-    """A manual run with ``conf``, once it ended (``smoke`` has unpaused the DAG)."""
+def run_dag(target: Target, dag_id: str, conf: dict[str, Any], expect: str = "success") -> str:
+    """A manual run with ``conf`` (``smoke`` has unpaused the DAG); its id once it ended in ``expect``."""
     run_id = f"smoke_{target.tag}"
     trigger(target.api, dag_id, run_id, conf)
-    return run_id, wait_for_run(target.api, dag_id, run_id, RUN_TIMEOUT)
+    state = wait_for_run(target.api, dag_id, run_id, RUN_TIMEOUT)["state"]
+    if state != expect:
+        raise AssertionError(f"{dag_id} run {run_id} ended {state}, expected {expect}")
+    return run_id
 
 
 def traffic(target: Target) -> str:
     day, settings = target.day, target.settings
     deliveries = feed.generate(day - timedelta(days=1), day + timedelta(days=1), seed=7, detector_count=2)
     put_objects(target.client("s3"), settings.raw_bucket, feed.firehose_objects(deliveries, 7))
-    _, run = run_dag(target, "traffic_batch", {"date": day.isoformat()})
-    if run["state"] != "success":
-        raise AssertionError(f"run {run['dag_run_id']} {run['state']}")
+    run_dag(target, "traffic_batch", {"date": day.isoformat()})
     where = f"year = '{day:%Y}' AND month = '{day:%m}' AND day = '{day:%d}'"
     [[processed]] = athena(target, f"SELECT count(*) FROM {PROCESSED_TABLE} WHERE {where}", settings.lake_database)
     [[rejected]] = athena(target, f"SELECT count(*) FROM {REJECTS_TABLE} WHERE {where}", settings.lake_database)
@@ -96,9 +98,7 @@ def web_hits_hour(target: Target) -> str:
     hour, settings = target.hour, target.settings
     files = list(web_hits.hour_files(f"{hour:%Y-%m-%dT%H}", 300, seed=7))
     put_objects(target.client("s3"), settings.raw_bucket, ((f.key, f.body) for f in files))
-    _, run = run_dag(target, "web_hits_hourly", {"hour": f"{hour:%Y-%m-%dT%H}"})
-    if run["state"] != "success":
-        raise AssertionError(f"run {run['dag_run_id']} {run['state']}")
+    run_dag(target, "web_hits_hourly", {"hour": f"{hour:%Y-%m-%dT%H}"})
     where = f"year = '{hour:%Y}' AND month = '{hour:%m}' AND day = '{hour:%d}' AND hour = '{hour:%H}'"
     totals = {
         table: int(
@@ -120,11 +120,9 @@ def uber_movement(target: Target) -> str:
         json.dumps(dict(row, replay_id=f"{replay_id}:{n}")) + "\n"
         for n, row in enumerate(travel_time_rows(UBER_ROWS, 7), start=1)
     )
-    key = f"uber_movement/{hour:%Y/%m/%d/%H}/smoke-{target.tag}"
+    key = f"{UBER_RAW_PREFIX}{hour:%Y/%m/%d/%H}/smoke-{target.tag}"  # Firehose's arrival-hour layout
     target.client("s3").put_object(Bucket=settings.raw_bucket, Key=key, Body=body.encode())
-    _, run = run_dag(target, "uber_movement", {"hours": [f"{hour:%Y-%m-%d-%H}"]})
-    if run["state"] != "success":
-        raise AssertionError(f"run {run['dag_run_id']} {run['state']}")
+    run_dag(target, "uber_movement", {"hours": [f"{hour:%Y-%m-%d-%H}"]})
     [[rows, ids]] = athena(
         target,
         f"SELECT count(*), count(DISTINCT replay_id) FROM travel_times "
@@ -139,9 +137,7 @@ def uber_movement(target: Target) -> str:
 def vehicle_api(target: Target) -> str:
     day, settings = target.day, target.settings
     started = datetime.now(UTC)
-    _, run = run_dag(target, "vehicle_api_download", {"date": day.isoformat()})
-    if run["state"] != "success":
-        raise AssertionError(f"download run {run['dag_run_id']} {run['state']}")
+    run_dag(target, "vehicle_api_download", {"date": day.isoformat()})
     # The processing run starts once both endpoints published the day (its assets' partition).
     processing = wait_for_asset_run(target, "vehicle_api_processing", day.isoformat(), started)
     if processing["state"] != "success":
@@ -170,9 +166,7 @@ def wait_for_asset_run(target: Target, dag_id: str, partition_key: str, after: d
 
 def failure_event(target: Target) -> str:
     """A run that must fail (a day never downloaded) sends exactly one event to the bus's queue."""
-    run_id, run = run_dag(target, "vehicle_api_processing", {"dates": ["1999-01-01"]})
-    if run["state"] != "failed":
-        raise AssertionError(f"run {run_id} ended {run['state']}, expected failed")
+    run_id = run_dag(target, "vehicle_api_processing", {"dates": ["1999-01-01"]}, expect="failed")
     sqs = target.client("sqs")
     queue = sqs.get_queue_url(QueueName=target.settings.failure_queue)["QueueUrl"]
     ours: list[dict] = []

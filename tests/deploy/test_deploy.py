@@ -78,6 +78,14 @@ def test_storage_phase_then_startup_settings_bundle_and_artifacts_on_the_local_a
     assert {LAMBDA_KEY, "glue/web_hits_aggregates.py", "glue/uber_movement_travel_times.py"} <= artifacts
 
 
+def airflow_refuses(stub: Stubber, status: int, detail: str) -> None:
+    """InvokeRestApi's answer when Airflow's REST API answers ``status`` (4xx)."""
+    stub.add_client_error(
+        "invoke_rest_api", service_error_code="RestApiClientException", http_status_code=400,
+        modeled_fields={"RestApiStatusCode": status, "RestApiResponse": {"detail": detail}},
+    )  # fmt: skip
+
+
 def test_the_pool_is_created_through_invoke_rest_api_and_resized_when_it_exists():
     """The environment's web server is private: the pool is set through the AWS API, not its URL."""
     mwaa = boto3.client("mwaa", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
@@ -88,20 +96,14 @@ def test_the_pool_is_created_through_invoke_rest_api_and_resized_when_it_exists(
             {"Name": f"pipelines-{ENV}", "Path": "/pools", "Method": "POST", "Body": created},
         )  # fmt: skip
         assert set_pool(MwaaApi(mwaa, f"pipelines-{ENV}"), "vehicle_api", 8) == created
-        stub.add_client_error(
-            "invoke_rest_api", service_error_code="RestApiClientException", http_status_code=400,
-            modeled_fields={"RestApiStatusCode": 409, "RestApiResponse": {"detail": "Pool exists"}},
-        )  # fmt: skip
+        airflow_refuses(stub, 409, "Pool exists")
         stub.add_response(
             "invoke_rest_api", {"RestApiStatusCode": 200, "RestApiResponse": created},
             {"Name": f"pipelines-{ENV}", "Path": "/pools/vehicle_api", "Method": "PATCH",
              "Body": {"slots": 8, "description": "vehicle API downloads"}},
         )  # fmt: skip
         assert set_pool(MwaaApi(mwaa, f"pipelines-{ENV}"), "vehicle_api", 8) == created
-        stub.add_client_error(
-            "invoke_rest_api", service_error_code="RestApiClientException", http_status_code=400,
-            modeled_fields={"RestApiStatusCode": 403, "RestApiResponse": {"detail": "Forbidden"}},
-        )  # fmt: skip
+        airflow_refuses(stub, 403, "Forbidden")
         with pytest.raises(AirflowApiError, match="HTTP 403"):
             set_pool(MwaaApi(mwaa, f"pipelines-{ENV}"), "vehicle_api", 8)
         stub.assert_no_pending_responses()

@@ -6,9 +6,11 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from botocore.client import BaseClient
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -61,6 +63,10 @@ class LocalAWS:
         host, port = self._requested
         self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         self._server.start()
+        wsgi = self._server._server  # moto's werkzeug server
+        # The port answers from here on; a request waits until the state is restored and the
+        # engines are installed, or it would see a run not yet failed by the restart, or moto alone.
+        held = wsgi.app = _HeldApp(wsgi.app)
         bound_host, bound_port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{bound_host}:{bound_port}"
         s3_files = S3Files(self.data_dir / "s3", ACCOUNT_ID)
@@ -70,11 +76,11 @@ class LocalAWS:
             if restored:
                 logging.getLogger(__name__).info("local AWS: %d backends restored from %s", restored, store.root)
             self._snapshots = Snapshotter(store).start()
-            wsgi = self._server._server  # moto's werkzeug server: note every request it serves
-            wsgi.app = self._snapshots.wrap(wsgi.app)
+            held.app = self._snapshots.wrap(held.app)  # notes every request it serves
         services.install(ServiceContext(self.endpoint_url, self.data_dir, s3_files))
         if self.persistent:
             reattach()
+        held.ready.set()
         return self
 
     def stop(self) -> None:
@@ -112,3 +118,15 @@ class LocalAWS:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+
+class _HeldApp:
+    """A WSGI app whose requests wait until ``ready`` is set."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.ready = app, threading.Event()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        self.ready.wait()
+        return self.app(environ, start_response)

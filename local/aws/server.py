@@ -120,7 +120,6 @@ class LocalAWS:
         self.stop()
 
 
-
 class _HeldApp:
     """A WSGI app whose requests wait until ``ready`` is set."""
 

@@ -16,17 +16,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
-import jinja2
 import sqlglot
-from airflow.sdk.execution_time.macros import ds_add
 
 from local import athena_queries
 from local.aws import LocalAWS
 from local.provision import provision
 from local.sources import traffic as feed
 from pipelines.settings import SETTINGS
-from pipelines.traffic.crawler import crawler_config
-from pipelines.traffic.tables import PROCESSED_TABLE, REJECTS_TABLE, sql_params
+from pipelines.traffic.tables import PROCESSED_TABLE, REJECTS_TABLE, crawler_config, sql_params
+from tests.support.traffic_sql import render as render_sql
+from tests.support.traffic_sql import statements
 
 DAY = date(2020, 7, 14)
 SQL = Path(__file__).resolve().parents[1] / "include" / "sql" / "traffic"
@@ -35,10 +34,7 @@ HISTORY_DETECTORS = 12
 
 
 def render(name: str, params: dict) -> str:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, loader=jinja2.FileSystemLoader(SQL.parent))
-    return env.from_string((SQL / name).read_text()).render(
-        params=params, macros={"ds_add": ds_add}, run_day=lambda: params["date"], attempt_id=lambda: "bench-1"
-    )
+    return render_sql(SQL / name, params, "bench-1")
 
 
 def athena(aws: LocalAWS, sql: str) -> tuple[float, dict]:
@@ -79,18 +75,18 @@ def params(prefix: str, name: str) -> dict:
 def run_day(aws: LocalAWS, prefix: str, name: str) -> tuple[float, dict]:
     """The statements before the INSERT, then the timed INSERT of the day's rows."""
     values = params(prefix, name)
-    statements = sorted(p.name for p in SQL.glob("*.sql"))
-    insert = statements.index("06_insert_day.sql")
-    for statement in statements[:insert]:
-        athena(aws, render(statement, values))
-    return athena(aws, render(statements[insert], values))
+    etl = statements(values)
+    insert = [s.task_id for s in etl].index("insert_day")
+    for statement in etl[:insert]:
+        athena(aws, statement.render(values, "bench-1"))
+    return athena(aws, etl[insert].render(values, "bench-1"))
 
 
 def duckdb_direct(aws: LocalAWS, prefix: str, out: Path) -> float:
     """The INSERT's SELECT, translated by sqlglot alone, over the same mirrored files."""
     objects = aws_files(aws, prefix)
     values = params(prefix, "duck")
-    insert = render("06_insert_day.sql", values)
+    insert = render("insert_day.sql", values)
     select = insert.strip().split("\n", 1)[1]  # drop the INSERT INTO line
     duck_sql = sqlglot.transpile(select, read="trino", write="duckdb")[0]
     folder = "/(\\d{4})/(\\d{2})/(\\d{2})/(\\d{2})/"

@@ -27,7 +27,8 @@ from local.aws.s3.files import S3Files
 from local.provision import bucket_location, provision
 from local.sources import web_hits as source
 from pipelines.settings import SETTINGS
-from pipelines.web_hits.tables import job_config, report_key, sql_params
+from pipelines.web_hits.tables import AGGREGATES, sql_params
+from pipelines.web_hits.tables import JOB as JOB_SPEC
 
 SQL = Path(__file__).resolve().parents[1] / "include" / "sql"
 JOB = "bench-web-hits"
@@ -39,9 +40,11 @@ HISTORY_HITS = 20  # per hour, 30 days of them
 
 def create_tables(aws: LocalAWS) -> None:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, loader=jinja2.FileSystemLoader(SQL))
-    for path in sorted((SQL / "web_hits").glob("0[3-8]_*.sql")):
-        sql = env.get_template(f"web_hits/{path.name}").render(params=sql_params(SETTINGS))
-        athena_queries.run(aws.client("athena"), sql, SETTINGS.aggregated_database, SETTINGS.athena_workgroup)
+    for table in AGGREGATES:
+        for name in (table, f"{table}_attempts"):  # as pipelines.recipe's create_tables gives them
+            own = {"table": name, "published": table, "attempts": name != table}
+            sql = env.get_template("web_hits/create_aggregate.sql").render(params=sql_params(SETTINGS) | own)
+            athena_queries.run(aws.client("athena"), sql, SETTINGS.aggregated_database, SETTINGS.athena_workgroup)
 
 
 def run_job(aws: LocalAWS, raw_bucket: str, hour: str, attempt: str) -> tuple[float, dict]:
@@ -55,7 +58,7 @@ def run_job(aws: LocalAWS, raw_bucket: str, hour: str, attempt: str) -> tuple[fl
     seconds = time.perf_counter() - started
     if run["JobRunState"] != "SUCCEEDED":
         raise SystemExit(f"job run {hour} ended {run['JobRunState']}: {run.get('ErrorMessage')}")
-    body = aws.client("s3").get_object(Bucket=SETTINGS.lake_bucket, Key=report_key(attempt))["Body"].read()
+    body = aws.client("s3").get_object(Bucket=SETTINGS.lake_bucket, Key=JOB_SPEC.report_key(attempt))["Body"].read()
     return seconds, json.loads(body)
 
 
@@ -94,7 +97,7 @@ def main() -> None:
         glue.create_job(
             Name=JOB,
             Role=SETTINGS.glue_role,
-            **{key: value for key, value in job_config(SETTINGS).items() if key != "Timeout"},
+            **{key: value for key, value in JOB_SPEC.config(SETTINGS).items() if key != "Timeout"},
         )
 
         keys = source.write_hours(s3, SETTINGS.raw_bucket, BIG_HOUR, BIG_HOUR, BIG_HITS, seed=1)

@@ -1,8 +1,8 @@
 """
 ### Vehicle API download
 
-For day D (the previous UTC day of a scheduled run, the logical date's day of a backfill or of
-a manual run at a date, or the `date` param), per endpoint of the vehicle API (`vehicles`,
+For day D (the previous UTC day of a scheduled run, the day a backfill's or a manual run's
+logical date names, or the `date` param: `pipelines.run_targets`), per endpoint of the vehicle API (`vehicles`,
 `sensor-data`):
 
 1. **first_page**: the downloader Lambda fetches page 1 and writes it to S3; its answer
@@ -30,7 +30,7 @@ Zero records is a valid, complete day. API credentials never pass through Airflo
 reads them from Secrets Manager.
 
 A failed run publishes one event on the project's EventBridge bus (**describe_failure**,
-**publish_failure_event**: `pipelines.failure_events`, README "Failure events").
+**publish_failure_event**: `pipelines.failure_events`). Composed from `pipelines.recipe`.
 """
 
 from __future__ import annotations
@@ -39,14 +39,13 @@ import json
 import logging
 from datetime import timedelta
 
-from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.lambda_function import LambdaInvokeFunctionOperator
-from airflow.sdk import DAG, TaskGroup, task
+from airflow.sdk import TaskGroup, task
 
-from pipelines.dag_defaults import DAILY_MACROS, RUN_DAY, default_args
-from pipelines.failure_events import failure_event
+from pipelines.recipe import pipeline_dag
+from pipelines.run_targets import DAY_TARGET
 from pipelines.settings import SETTINGS
-from pipelines.tasks import day_param, fail_fast
+from pipelines.tasks import fail_fast
 from pipelines.timetables import PreviousDayTimetable
 from pipelines.vehicle_api.assets import ASSETS
 from pipelines.vehicle_api.download import (
@@ -56,8 +55,8 @@ from pipelines.vehicle_api.download import (
     first_page_event,
     remaining_page_events,
 )
-from pipelines.vehicle_api.layout import day_prefix, page_number, quarantine_prefix
-from pipelines.vehicle_api.manifests import manifest, manifest_key, stale_pages, stale_quarantine
+from pipelines.vehicle_api.layout import quarantine_prefix
+from pipelines.vehicle_api.raw_days import pages_in_s3, publish_day
 
 log = logging.getLogger(__name__)
 # An invocation may run for minutes: wait as long as the function may run (botocore's default
@@ -65,32 +64,32 @@ log = logging.getLogger(__name__)
 # not botocore's, rerun it.
 LAMBDA_CLIENT_CONFIG = {"read_timeout": DOWNLOADER_TIMEOUT_SECONDS + 60, "retries": {"max_attempts": 1}}
 
-with DAG(
-    dag_id="vehicle_api_download",
+with pipeline_dag(
+    "vehicle_api_download",
+    pipeline="vehicle_api",
+    target=DAY_TARGET,
+    target_param=DAY_TARGET.param("Day to download"),
+    failure="Vehicle API download failed",
     description="Daily at 01:00 UTC for the previous day: paginated API download into S3 via Lambda.",
     schedule=PreviousDayTimetable(delay=timedelta(hours=1)),
-    catchup=False,
     max_active_runs=3,
     tags=["vehicle_api", "download"],
     doc_md=__doc__,
-    default_args=default_args(),
-    user_defined_macros=DAILY_MACROS,
-    params={"date": day_param("Day to download (YYYY-MM-DD)")},
-) as dag:
+) as download:
     for endpoint, asset in ASSETS.items():
         with TaskGroup(group_id=endpoint.replace("-", "_")):
             first_page = LambdaInvokeFunctionOperator(
                 task_id="first_page",
                 aws_conn_id=SETTINGS.aws_conn_id,
                 function_name=SETTINGS.vehicle_api_lambda,
-                payload=first_page_event(endpoint, RUN_DAY, SETTINGS),
+                payload=first_page_event(endpoint, "{{ run_target() }}", SETTINGS),
                 pool=SETTINGS.vehicle_api_pool,
                 botocore_config=LAMBDA_CLIENT_CONFIG,
             )
 
             @task
             @fail_fast(ValueError)  # a day too big for Airflow's mapping: no retry helps
-            def plan_pages(first: str, endpoint: str = endpoint) -> list[str]:
+            def plan_pages(first: str) -> list[str]:
                 return [json.dumps(event) for event in remaining_page_events(json.loads(first), SETTINGS)]
 
             planned = plan_pages(first_page.output)
@@ -106,14 +105,11 @@ with DAG(
             @task(trigger_rule="all_done", multiple_outputs=False)
             @fail_fast(IncompleteDownloadError)
             def check_complete(first: str, rest: list[str], day: str, endpoint: str = endpoint) -> dict:
-                in_s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id).list_keys(
-                    SETTINGS.raw_bucket, prefix=day_prefix(endpoint, day)
-                )
                 summary = completeness(
                     json.loads(first),
                     [json.loads(answer) for answer in rest or []],
                     SETTINGS.vehicle_api_page_size,
-                    pages_in_s3={page_number(key) for key in in_s3 or []},
+                    pages_in_s3=pages_in_s3(endpoint, day),
                 )
                 if summary["rejected"]:
                     log.warning(
@@ -122,27 +118,13 @@ with DAG(
                     )  # fmt: skip
                 return summary
 
-            checked = check_complete(first_page.output, download_pages.output, RUN_DAY)
-
             @task(outlets=[asset], multiple_outputs=False)
             def publish(summary: dict, dag_run=None, outlet_events=None, asset=asset) -> dict:  # noqa: ANN001 - Airflow context
-                # The day becomes visible to processing only now: pages no longer part of it
-                # go, then its completion manifest is written, then the asset event.
-                s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id)
-                prefix = day_prefix(summary["endpoint"], summary["date"])
-                stale = stale_pages(summary, s3.list_keys(SETTINGS.raw_bucket, prefix=prefix) or [])
-                quarantined = quarantine_prefix(summary["endpoint"], summary["date"])
-                stale += stale_quarantine(summary, s3.list_keys(SETTINGS.raw_bucket, prefix=quarantined) or [])
-                if stale:
-                    s3.delete_objects(SETTINGS.raw_bucket, stale)
-                key = manifest_key(summary["endpoint"], summary["date"])
-                s3.load_string(manifest(summary, dag_run.run_id), key, SETTINGS.raw_bucket, replace=True)
+                # The day becomes visible to processing only now: its manifest, then the asset event.
+                publish_day(summary, dag_run.run_id)
                 outlet_events[asset].extra = summary
                 outlet_events[asset].add_partitions(summary["date"])
                 return summary
 
             planned >> download_pages
-            publish(checked)
-    failure_event(
-        dag, source="pipelines.vehicle_api", detail_type="Vehicle API download failed", target={"target_day": RUN_DAY}
-    )
+            publish(check_complete(first_page.output, download_pages.output, "{{ run_target() }}"))

@@ -12,11 +12,9 @@ from pipelines.uber_movement import tables as uber_movement
 from pipelines.web_hits import tables as web_hits
 
 GLUE_DIR = Path(__file__).resolve().parents[1] / "include" / "glue"
-SCRIPTS = {
-    web_hits.JOB_SCRIPT_KEY: GLUE_DIR / "web_hits_aggregates.py",
-    uber_movement.JOB_SCRIPT_KEY: GLUE_DIR / "uber_movement_travel_times.py",
-    uber_movement.JOB_RULES_KEY: GLUE_DIR / "uber_movement_rules.py",
-}
+JOBS = (web_hits.JOB, uber_movement.JOB)
+# Every file a job reads (its script, its --extra-py-files): glue/<name> is include/glue/<name>.
+SCRIPTS = {key: GLUE_DIR / key.removeprefix("glue/") for job in JOBS for key in (job.script_key, *job.extra_py_files)}
 
 
 def upload_glue_scripts(s3: BaseClient, settings: Settings) -> list[str]:

@@ -12,7 +12,23 @@ from airflow.sdk import task
 
 from pipelines.crawler_errors import log_crawl_error
 from pipelines.failure_events import record_error
-from pipelines.settings import SETTINGS
+from pipelines.settings import SETTINGS, Settings
+
+
+def raw_crawler_config(settings: Settings, suffix: str, raw_prefix: str) -> dict[str, Any]:
+    """A raw feed's crawler (``pipelines-<env>-<suffix>``), kept in code: the DAG creates or
+    updates it on every run. It registers the raw table (named after the folder) over
+    ``s3://<raw bucket>/<raw_prefix>`` and its arrival-hour folders."""
+    return {
+        "Name": f"pipelines-{settings.env}-{suffix}",
+        "Role": settings.glue_role,
+        "DatabaseName": settings.raw_database,
+        "Targets": {"S3Targets": [{"Path": f"s3://{settings.raw_bucket}/{raw_prefix}"}]},
+        # New arrival-hour folders only: crawl time does not grow with the lake's history.
+        # Files landing late in a folder already registered are read by Athena anyway.
+        "RecrawlPolicy": {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"},
+        "SchemaChangePolicy": {"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"},
+    }
 
 
 def _meaningful(value: Any) -> Any:

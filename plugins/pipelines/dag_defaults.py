@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from pipelines.failure_events import record_error
-from pipelines.run_day import run_day, run_hour
 from pipelines.settings import SETTINGS
 
 OWNER = "data-platform"
@@ -14,13 +13,6 @@ OWNER = "data-platform"
 # task's start date, so a manual run or `airflow dags test` of a past day would succeed having
 # done nothing. With catchup off the scheduler starts at the latest interval all the same, and
 # history is loaded by backfills and manual runs.
-
-# ``{{ run_day() }}`` in templates: the day a daily run processes (pipelines.run_day).
-RUN_DAY = "{{ run_day() }}"
-DAILY_MACROS = {"run_day": run_day}
-# ``{{ run_hour() }}``: the hour (YYYY-MM-DDTHH) an hourly run processes.
-RUN_HOUR = "{{ run_hour() }}"
-HOURLY_MACROS = {"run_hour": run_hour}
 
 
 def default_args(**overrides: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ failed tasks are still its leaves.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from airflow.providers.amazon.aws.operators.eventbridge import EventBridgePutEventsOperator
@@ -60,12 +60,13 @@ def failure_event(
     source: str,
     detail_type: str,
     target: dict[str, str],
-    error_lookup: ErrorLookup | None = None,
+    error_lookups: Sequence[ErrorLookup] = (),
 ) -> BaseOperator:
     """Add the two tasks to ``dag``, after every task it has so far but its setups (a setup's
     failure fails its downstream tasks, which are among them): call it last in the DAG's body.
     ``target``: the detail's fields naming what the run processed, as templates
-    (``{"target_hour": "{{ run_hour() }}"}``). Returns the last task."""
+    (``{"target_hour": "{{ run_target() }}"}``); ``error_lookups``: where the failed AWS work's
+    own error is found (the first that answers wins over the tasks' exceptions). Returns the last task."""
     work = [t for t in dag.tasks if not t.is_setup]
 
     @task(task_id=DESCRIBE_TASK, multiple_outputs=False)
@@ -75,7 +76,7 @@ def failure_event(
         if not failed:
             raise AirflowSkipException("no task failed: no event to publish")
         recorded = [ti.xcom_pull(key=ERROR_KEY, **_instance(task_id, ti.task.dag.task_ids)) for task_id in failed]
-        looked_up = error_lookup(failed, dag_run) if error_lookup else None
+        looked_up = next((e for lookup in error_lookups if (e := lookup(failed, dag_run))), None)
         error = looked_up or "; ".join(str(e) for e in recorded if e) or "no error recorded: see the failed tasks' logs"
         return json.dumps(failure_detail(dag_run.dag_id, dag_run.run_id, target, failed, error))
 

@@ -1,9 +1,11 @@
-"""What the DAGs that run a Glue Spark job share: the job's definition, its latest run's error
-for the failure event, and the report its latest try wrote (tries named by pipelines.partitions)."""
+"""A pipeline's Glue Spark job, declared once (``GlueJob``): its definition, its latest run's
+error for the failure event, and the report its latest try wrote (tries named by
+pipelines.partitions). ``pipelines.recipe`` makes the task that runs it."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.glue import GlueJobHook
@@ -53,14 +55,51 @@ def job_error_lookup(job: str, task_id: str) -> ErrorLookup:
     return lookup
 
 
-def latest_report(dag_run: Any, reports_prefix: str, missing: type[Exception]) -> dict:
-    """The report (``<reports_prefix><attempt>.json`` in the lake bucket) of the run's last job try;
-    ``missing`` is raised when the job wrote none."""
+class MissingReportError(RuntimeError):
+    """The run's Glue job wrote no report: its output cannot be checked."""
+
+
+def latest_report(dag_run: Any, reports_prefix: str) -> dict:
+    """The report (``<reports_prefix><attempt>.json`` in the lake bucket) of the run's last job try."""
     s3 = S3Hook(aws_conn_id=SETTINGS.aws_conn_id)
     keys = s3.list_keys(SETTINGS.lake_bucket, prefix=f"{reports_prefix}{run_key(dag_run.dag_id, dag_run.run_id)}-")
     if not keys:
-        raise missing(
+        raise MissingReportError(
             f"the Glue job of run {dag_run.run_id} wrote no report under s3://{SETTINGS.lake_bucket}/{reports_prefix}"
         )
     latest = max(keys, key=lambda key: try_number(key.removesuffix(".json")))
     return json.loads(s3.read_key(latest, SETTINGS.lake_bucket))
+
+
+@dataclass(frozen=True)
+class GlueJob:
+    """One pipeline's Glue job: ``pipelines-<env>-<suffix>``, its script (and ``extra_py_files``)
+    in the artifacts bucket, the database it writes (a Settings field), where each try writes its report in the
+    lake bucket (``<reports_prefix><attempt>.json``)."""
+
+    suffix: str
+    script_key: str
+    database_setting: str  # the Settings field naming the database the job writes
+    reports_prefix: str
+    timeout_minutes: int = 60
+    extra_py_files: tuple[str, ...] = field(default=())
+
+    def name(self, settings: Settings) -> str:
+        return f"pipelines-{settings.env}-{self.suffix}"
+
+    def config(self, settings: Settings) -> dict[str, Any]:
+        """GlueJobOperator's create_job_kwargs (see ``job_config``)."""
+        config = job_config(settings, self.script_key, self.timeout_minutes, getattr(settings, self.database_setting))
+        if self.extra_py_files:
+            config["DefaultArguments"]["--extra-py-files"] = ",".join(
+                f"s3://{settings.artifacts_bucket}/{key}" for key in self.extra_py_files
+            )
+        return config
+
+    def report_key(self, attempt: str) -> str:
+        """Where the try ``attempt`` writes its figures, in the lake bucket."""
+        return f"{self.reports_prefix}{attempt}.json"
+
+    def report(self, dag_run: Any) -> dict:
+        """The report of the run's last try."""
+        return latest_report(dag_run, self.reports_prefix)

@@ -1,4 +1,5 @@
-"""Task and param builders the DAG files share, so each DAG file stays wiring only."""
+"""The task builders under pipelines.recipe: Athena statements, writer locks, a run's attempts and
+their publication, fail-fast errors."""
 
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ from typing import Any, TypeVar
 from airflow.providers.amazon.aws.hooks.glue_catalog import GlueCatalogHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.athena import AthenaOperator
-from airflow.sdk import Param, PokeReturnValue, task
+from airflow.sdk import PokeReturnValue, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines import writer_lock
 from pipelines.athena_statement import AthenaStatementOperator
-from pipelines.calendar_patterns import day_pattern
 from pipelines.partitions import Attempt, NoAttemptError, attempts_table, latest_attempt, publish, run_key
 from pipelines.settings import SETTINGS
 
@@ -39,18 +39,6 @@ def athena_statement(task_id: str, sql_file: str, **kwargs: Any) -> AthenaOperat
         defer_after=SETTINGS.defer_after_seconds,
         sleep_time=SETTINGS.poll_seconds,
         **kwargs,
-    )
-
-
-def day_param(title: str) -> Param:
-    """An optional ``YYYY-MM-DD`` day; empty means the run's own day (its data interval start)."""
-    return Param(
-        None,
-        type=["null", "string"],
-        format="date",
-        pattern=day_pattern(),
-        title=title,
-        description="Empty: the run's own day (the previous day of a scheduled run).",
     )
 
 

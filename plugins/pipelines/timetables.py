@@ -20,6 +20,8 @@ from airflow.timetables.base import DagRunInfo, DataInterval, TimeRestriction, T
 from airflow.timetables.interval import CronDataIntervalTimetable
 from pendulum import DateTime
 
+from pipelines.run_targets import period_of
+
 
 class _PreviousPeriodTimetable(Timetable):
     """Data interval [P, P+1) of a whole UTC period; the run for P starts at P+1 + ``delay``."""
@@ -36,18 +38,11 @@ class _PreviousPeriodTimetable(Timetable):
         self._periods = CronDataIntervalTimetable(self.CRON, timezone="UTC")
 
     def infer_manual_data_interval(self, *, run_after: DateTime) -> DataInterval:
-        """The period a manual run's logical date (or trigger time) means.
-
-        The start of a period names that period [P, P+1), the interval of the scheduled run
-        whose logical date it is: ``airflow dags test DAG 2020-07-14`` processes 2020-07-14.
-        Any other moment means the latest period due by then, as the schedule would have run
-        it: a trigger at any time of D+1 after the delay processes D.
-        """
-        moment = run_after.in_timezone("UTC")
-        start = moment.start_of(self.PERIOD)
-        if moment == start:
-            return DataInterval(start, start.add(**{f"{self.PERIOD}s": 1}))
-        return self._periods.infer_manual_data_interval(run_after=moment - self.delay)
+        """The period a manual run's logical date (or trigger time) means, by the one rule of
+        ``pipelines.run_targets.period_of``: ``airflow dags test DAG 2020-07-14`` processes
+        2020-07-14; a trigger at any time of D+1 after the delay processes D."""
+        start = period_of(run_after, self.PERIOD, self.delay)
+        return DataInterval(start, start.add(**{f"{self.PERIOD}s": 1}))
 
     def next_dagrun_info(
         self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction

@@ -18,7 +18,7 @@ from local.aws.firehose import adapter as firehose
 from local.sources.uber_movement import replay as producer
 from local.sources.uber_movement.travel_times import write_csv
 from pipelines.settings import SETTINGS
-from pipelines.uber_movement.tables import JOB_SCRIPT_KEY, QUARANTINE_PREFIX, processed_key
+from pipelines.uber_movement.tables import JOB, QUARANTINE_PREFIX, arrival_hour, processed_key, run_hour
 from tests.support.athena import athena_rows
 from tests.support.dag_runner import returned_value
 from tests.support.failure_events import drain_failure_events, events_of
@@ -215,9 +215,11 @@ def test_a_replayed_csv_lands_typed_and_a_second_replay_adds_no_duplicate(local_
     assert notified and json.loads(notified[0]["Body"])["Records"][0]["eventName"].startswith("ObjectCreated:")
 
     first = run(dagbag)  # no hours given: the run finds the arrival hour in S3
-    hours = returned_value("uber_movement", "find_pending_hours", first.run_id)
-    landed = sorted({key.split("/", 1)[1][:13].replace("/", "-") for key in raw_keys(local_aws)})
-    assert hours == landed  # the hours Firehose wrote to (the hand-built hours were typed before)
+    # The hours Firehose wrote to (the hand-built hours were typed before), as YYYY-MM-DDTHH.
+    assert returned_value("uber_movement", "find_pending_hours", first.run_id) == sorted(
+        {run_hour(key.split("/", 1)[1][:13].replace("/", "-")) for key in raw_keys(local_aws)}
+    )
+    hours = [arrival_hour(h) for h in returned_value("uber_movement", "find_pending_hours", first.run_id)]
     rows = [r for r in lake(local_aws, hours) if r["replay_id"].startswith(path.name)]
     assert {r["replay_id"]: {k: v for k, v in r.items() if k != "arrival_hour"} for r in rows} == expected
     checked = returned_value("uber_movement", "check_hours", first.run_id)
@@ -232,7 +234,7 @@ def test_a_replayed_csv_lands_typed_and_a_second_replay_adds_no_duplicate(local_
 
     replay_and_land(local_aws, path)  # the same CSV again
     second = run(dagbag)
-    again = returned_value("uber_movement", "find_pending_hours", second.run_id)
+    again = [arrival_hour(h) for h in returned_value("uber_movement", "find_pending_hours", second.run_id)]
     everything = lake(local_aws, sorted(set(hours) | set(again)))
     ours = [r["replay_id"] for r in everything if r["replay_id"].startswith(path.name)]
     assert sorted(ours) == sorted(expected)  # each once
@@ -243,19 +245,21 @@ def test_a_failed_job_fails_the_run_publishes_one_event_and_leaves_the_hour_pend
     hour = "2026-11-30-13"
     land(local_aws, hour, "d-1", [row("fail:1")])
     s3 = local_aws.client("s3")
-    script = s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB_SCRIPT_KEY)["Body"].read()
-    s3.put_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB_SCRIPT_KEY, Body=b'raise RuntimeError("no space left")\n')
+    script = s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB.script_key)["Body"].read()
+    s3.put_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB.script_key, Body=b'raise RuntimeError("no space left")\n')
     drain_failure_events(local_aws)
     try:
-        result = dagbag.get_dag("uber_movement").test(logical_date=pendulum.now("UTC"), run_conf={"hours": [hour]})
+        result = dagbag.get_dag("uber_movement").test(
+            logical_date=pendulum.now("UTC"), run_conf={"hours": [run_hour(hour)]}
+        )
     finally:
-        s3.put_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB_SCRIPT_KEY, Body=script)
+        s3.put_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB.script_key, Body=script)
     assert result.state == DagRunState.FAILED
     states = {ti.task_id: ti.state for ti in result.get_task_instances()}
     assert (states["type_hours"], states["publish_hours"]) == ("failed", "upstream_failed")
     [event] = events_of(drain_failure_events(local_aws), result.run_id)
     assert (event["source"], event["detail-type"]) == ("pipelines.uber_movement", "Uber Movement processing failed")
-    assert event["detail"]["target_hours"] == hour and event["detail"]["failed_tasks"] == ["type_hours"]
+    assert event["detail"]["target_hours"] == run_hour(hour) and event["detail"]["failed_tasks"] == ["type_hours"]
     assert "RuntimeError: no space left" in event["detail"]["error"]
     assert lake(local_aws, [hour]) == []
     with pytest.raises(s3.exceptions.NoSuchKey):  # not marked: the next run types it

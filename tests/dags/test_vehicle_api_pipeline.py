@@ -289,7 +289,7 @@ def test_an_insert_whose_worker_died_after_submitting_it_is_retried_without_doub
     original, orphans = AthenaOperator.execute, []
 
     def execute(self, context):
-        if self.task_id == "10_insert_sensor_data" and context["ti"].try_number == 1:
+        if self.task_id == "insert_sensor_data" and context["ti"].try_number == 1:
             hook = AthenaHook(aws_conn_id=self.aws_conn_id)
             orphans.append(
                 hook.run_query(
@@ -306,7 +306,7 @@ def test_an_insert_whose_worker_died_after_submitting_it_is_retried_without_doub
     result = run(dagbag, "vehicle_api_processing", {"dates": [KILLED_DAY]})
 
     assert result.state == DagRunState.SUCCESS and len(orphans) == 1
-    assert result.get_task_instance("10_insert_sensor_data").try_number == 2
+    assert result.get_task_instance("insert_sensor_data").try_number == 2
     expected = {(m["vehicle_id"], m["timestamp"]) for m in api.expected_records("sensor-data", KILLED_DAY)}
     rows = athena_rows(local_aws, 'SELECT vehicle_id, "timestamp" FROM sensor_data')
     stored = [(r["vehicle_id"], r["timestamp"]) for r in rows]

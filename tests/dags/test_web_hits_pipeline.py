@@ -12,7 +12,7 @@ from airflow.utils.state import DagRunState
 
 from local.sources import web_hits as source
 from pipelines.settings import SETTINGS
-from pipelines.web_hits.tables import AGGREGATES, JOB_SCRIPT_KEY
+from pipelines.web_hits.tables import AGGREGATES, JOB
 from tests.support.dag_runner import returned_value
 from tests.support.failure_events import drain_failure_events, events_of
 from tests.support.web_hits_reference import expected_counts, lines_of, rejected_lines
@@ -118,14 +118,14 @@ def test_an_hour_without_hits_succeeds_and_writes_no_partition(dagbag, local_aws
 
 def test_a_failed_job_fails_the_run_and_publishes_one_event_with_the_jobs_error(files, dagbag, local_aws):
     s3 = local_aws.client("s3")
-    script = s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB_SCRIPT_KEY)["Body"].read()
+    script = s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB.script_key)["Body"].read()
     s3.put_object(
-        Bucket=SETTINGS.artifacts_bucket, Key=JOB_SCRIPT_KEY, Body=b'raise RuntimeError("disk quota exceeded")\n'
+        Bucket=SETTINGS.artifacts_bucket, Key=JOB.script_key, Body=b'raise RuntimeError("disk quota exceeded")\n'
     )
     try:
         result = run(dagbag, "2024-05-01T15")
     finally:
-        s3.put_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB_SCRIPT_KEY, Body=script)
+        s3.put_object(Bucket=SETTINGS.artifacts_bucket, Key=JOB.script_key, Body=script)
     assert result.state == DagRunState.FAILED
     states = {ti.task_id: ti.state for ti in result.get_task_instances()}
     assert states["aggregate_hour"] == "failed"

@@ -8,7 +8,7 @@ import uuid
 from airflow.providers.amazon.aws.hooks.glue import GlueJobHook
 
 from pipelines.settings import SETTINGS
-from pipelines.web_hits.tables import job_config
+from pipelines.web_hits.tables import JOB
 
 
 def test_the_job_is_created_once_and_not_updated_while_it_is_the_codes(local_aws):
@@ -17,7 +17,7 @@ def test_the_job_is_created_once_and_not_updated_while_it_is_the_codes(local_aws
     def hook() -> GlueJobHook:
         return GlueJobHook(
             job_name=name, desc="AWS Glue Job with Airflow", iam_role_arn=SETTINGS.glue_role,
-            create_job_kwargs=job_config(SETTINGS),
+            create_job_kwargs=JOB.config(SETTINGS),
             aws_conn_id=SETTINGS.aws_conn_id, region_name=SETTINGS.region,
         )  # fmt: skip
 

@@ -25,10 +25,10 @@ pytestmark = pytest.mark.services
 DAY = date(2020, 8, 3)  # apart from the other service tests' days
 AWS_WAITS = {
     "crawl_raw",
-    "create_processed_table",
-    "create_attempts_table",
-    "create_rejects_table",
-    "create_rejects_attempts_table",
+    "create_traffic_processed",
+    "create_traffic_processed_attempts",
+    "create_traffic_rejects",
+    "create_traffic_rejects_attempts",
     "create_lines_table",
     "add_line_partitions",
     "insert_day",

@@ -107,11 +107,13 @@ def task_states(stack: Any, dag_id: str, run_id: str) -> dict[str, str]:
     return {r["task_id"]: r["state"] for r in rows}
 
 
-def run_day_of(stack: Any, dag_id: str, run_id: str, task_id: str = "publish_day") -> str:
-    """The day a run resolved (``{{ run_day() }}``), as the task that publishes it was given it
-    (its rendered arguments, which the UI shows)."""
-    instance = rest(stack, f"{run_path(dag_id, run_id)}/taskInstances/{task_id}")
-    return instance["rendered_fields"]["op_args"][0]
+def run_day_of(stack: Any, dag_id: str, run_id: str) -> str:
+    """The day a traffic run published (``{{ run_target() }}``), from its ``publish_day`` task's
+    answer: the partition values (year, month, day) it switched."""
+    published = rest(stack, f"{run_path(dag_id, run_id)}/taskInstances/publish_day/xcomEntries/return_value")["value"]
+    values = {tuple(p["values"]) for table in published.values() for p in table["partitions"]}
+    assert len(values) == 1, published
+    return "-".join(values.pop())
 
 
 def task_log_folder(stack: Any, dag_id: str, run_id: str, task_id: str) -> Path:

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import jinja2
 from airflow.sdk.execution_time import macros
@@ -33,17 +32,44 @@ DAY = date(2020, 7, 14)
 D0 = int(datetime(2020, 7, 14, tzinfo=UTC).timestamp())  # 1594684800
 
 
-def statements() -> list[Path]:
-    return sorted(SQL_DIR.glob("*.sql"))
+@dataclass(frozen=True)
+class Statement:
+    """One ETL statement as traffic_batch runs it: its task, its file, the params of its own."""
+
+    task_id: str
+    path: Path
+    own: dict
+
+    def render(self, params: dict, attempt: str = "run-1") -> str:
+        return render(self.path, {**params, **self.own}, attempt)
+
+
+def statements(params: dict) -> list[Statement]:
+    """The ETL's statements in an order traffic_batch runs them (test_traffic_sql checks the DAG's
+    tasks against this list), for the tables ``params`` names: each DDL template creates a
+    published table and its attempts table."""
+    ddl = []
+    for template, published in (
+        ("traffic_processed", params["processed_table"]),
+        ("traffic_rejects", params["rejects_table"]),
+    ):
+        for suffix, name in (("", published), ("_attempts", f"{published}_attempts")):
+            own = {"table": name, "published": published, "attempts": bool(suffix)}
+            ddl.append(Statement(f"create_{template}{suffix}", SQL_DIR / f"create_{template}.sql", own))
+    steps = ("create_lines_table", "add_line_partitions", "insert_day", "insert_rejects")
+    return ddl + [Statement(step, SQL_DIR / f"{step}.sql", {}) for step in steps]
 
 
 def render(path: Path, params: dict, attempt: str = "run-1") -> str:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, loader=jinja2.FileSystemLoader(SQL_DIR.parent))
-    # The DAG's run_day() macro gives the `date` param when it is set (pipelines.run_day).
-    # attempt_id() and find_attempt's XCom, as the DAG gives them (pipelines.partitions).
-    ti = SimpleNamespace(xcom_pull=lambda task_ids: {"name": attempt})
+    # The DAG's run_target() macro gives the `date` param when it is set (pipelines.run_targets);
+    # attempt_id() and attempt_of(table), as the DAG gives them (pipelines.partitions, pipelines.recipe).
     return env.from_string(path.read_text()).render(
-        params=params, macros=macros, run_day=lambda: params["date"], attempt_id=lambda: attempt, ti=ti
+        params=params,
+        macros=macros,
+        run_target=lambda: params["date"],
+        attempt_id=lambda: attempt,
+        attempt_of=lambda table: attempt,
     )
 
 
@@ -116,10 +142,12 @@ class Traffic:
         self.aws.client("s3").put_object(Bucket=SETTINGS.raw_bucket, Key=key, Body=body)
         return len(body)
 
-    def run_etl(self, day: date = DAY) -> list[dict]:
-        """The statements in file-name order into a new attempt, then the DAG's find and publish."""
+    def run_etl(self, day: date = DAY) -> dict[str, dict]:
+        """The statements into a new attempt, then the DAG's find and publish; returns each
+        statement's execution by task id."""
         self.tries += 1
-        executions = [self.query(render(path, self.params(day), self.attempt)) for path in statements()]
+        params = self.params(day)
+        executions = {s.task_id: self.query(s.render(params, self.attempt)) for s in statements(params)}
         glue, s3 = self.aws.client("glue"), self.aws.client("s3")
         covered = [day_values(day.isoformat())]
         for table, required in ((self.rejects_table, False), (self.processed_table, True)):

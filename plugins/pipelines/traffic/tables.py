@@ -1,7 +1,10 @@
-"""The traffic pipeline's tables and the names its SQL files read (include/sql/traffic/)."""
+"""The traffic pipeline's tables, its raw crawler and the names its SQL files read (include/sql/traffic/)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from pipelines.crawls import raw_crawler_config
 from pipelines.partitions import attempts_table
 from pipelines.settings import Settings
 
@@ -29,6 +32,20 @@ def sql_params(settings: Settings) -> dict[str, str]:
     }
 
 
+PUBLISHED = (REJECTS_TABLE, PROCESSED_TABLE)  # in the order a run publishes them
+
+
 def day_values(day: str) -> list[str]:
     """Partition values (year, month, day) of day D in the processed table."""
     return [day[0:4], day[5:7], day[8:10]]
+
+
+def covered(day: str) -> dict[str, list[list[str]]]:
+    """The partitions a run of ``day`` answers for: the day's, in both tables (a day without
+    rejects has no quarantine partition)."""
+    return {table: [day_values(day)] for table in PUBLISHED}
+
+
+def crawler_config(settings: Settings) -> dict[str, Any]:
+    """The raw crawler: the table ``traffic`` over every arrival hour (pipelines.crawls)."""
+    return raw_crawler_config(settings, "traffic-raw", RAW_PREFIX)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+from pipelines.athena_results import all_rows
+from pipelines.uber_movement.tables import JOB, TABLE, arrival_hour
+
+log = logging.getLogger(__name__)
 
 
 class ArrivalCheckError(Exception):
@@ -35,3 +41,13 @@ def verify_hours(figures: list[dict[str, Any]], report: dict[str, Any], hours: l
     if problems:
         raise ArrivalCheckError("; ".join(problems))
     return {"attempt": report["attempt"], "hours": report["hours"]}
+
+
+def check_hours(results: dict[str, Any], run: Any) -> dict:
+    """The ``check_hours`` task's verify function (pipelines.recipe): the check query's rows
+    against the report of the run's last job try."""
+    hours = [arrival_hour(hour) for hour in run.target]
+    checked = verify_hours(all_rows(results), JOB.report(run.dag_run), hours, run.attempt(TABLE))
+    for hour, figures in checked["hours"].items():
+        log.info("arrival hour %s: %s", hour, figures)
+    return checked

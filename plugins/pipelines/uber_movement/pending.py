@@ -62,3 +62,9 @@ def mark_processed(s3: Any, lake_bucket: str, hour: str, files: dict[str, str], 
     key = processed_key(hour)
     s3.put_object(Bucket=lake_bucket, Key=key, Body=json.dumps({"files": files, "attempt": attempt}).encode())
     return key
+
+
+def mark_checked_hours(s3: Any, lake_bucket: str, checked: dict, report: dict) -> list[str]:
+    """Record, for each hour the run published, the raw files it was made of (its job report's)."""
+    files = report["files"]
+    return [mark_processed(s3, lake_bucket, hour, files[hour], checked["attempt"]) for hour in files]

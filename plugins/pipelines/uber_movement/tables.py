@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipelines import glue_runs
-from pipelines.calendar_patterns import hour_pattern
+from pipelines.crawls import raw_crawler_config
+from pipelines.glue_runs import GlueJob
 from pipelines.settings import Settings
 
 RAW_PREFIX = "uber_movement/"  # Firehose adds YYYY/MM/DD/HH/ (the arrival hour, UTC)
@@ -17,11 +17,14 @@ TABLE = "travel_times"
 LAKE_PREFIX = "uber_movement/"  # in the lake bucket
 REPORTS_PREFIX = f"{LAKE_PREFIX}_reports/"
 PROCESSED_PREFIX = f"{LAKE_PREFIX}_processed/"
-JOB_SCRIPT_KEY = "glue/uber_movement_travel_times.py"
-JOB_RULES_KEY = "glue/uber_movement_rules.py"  # what a row must be, shared with the ingest endpoint
-JOB_TIMEOUT_MINUTES = 60
-HOUR_FORMAT = "%Y-%m-%d-%H"  # arrival_hour values
-HOUR_PATTERN = hour_pattern("-")
+JOB = GlueJob(
+    suffix="uber-movement-travel-times",
+    script_key="glue/uber_movement_travel_times.py",
+    database_setting="lake_database",
+    reports_prefix=REPORTS_PREFIX,
+    extra_py_files=("glue/uber_movement_rules.py",),  # what a row must be, shared with the ingest endpoint
+)
+HOUR_FORMAT = "%Y-%m-%d-%H"  # arrival_hour values; a run's hours are YYYY-MM-DDTHH (pipelines.run_targets)
 RAW_HOUR = re.compile(rf"^{RAW_PREFIX}(\d{{4}})/(\d{{2}})/(\d{{2}})/(\d{{2}})/[^/]+$")
 
 
@@ -41,35 +44,25 @@ def processed_key(hour: str) -> str:
     return f"{PROCESSED_PREFIX}arrival_hour={hour}.json"
 
 
-def report_key(attempt: str) -> str:
-    return f"{REPORTS_PREFIX}{attempt}.json"
+def arrival_hour(hour: str) -> str:
+    """The ``arrival_hour`` value (``YYYY-MM-DD-HH``) of a run's hour (``YYYY-MM-DDTHH``)."""
+    return f"{hour[:10]}-{hour[11:13]}"
+
+
+def run_hour(arrival: str) -> str:
+    """The run's hour (``YYYY-MM-DDTHH``) of an ``arrival_hour`` value."""
+    return f"{arrival[:10]}T{arrival[11:13]}"
+
+
+def covered(hours: list[str]) -> dict[str, list[list[str]]]:
+    """The partitions a run of ``hours`` answers for (an hour left without rows has none)."""
+    return {TABLE: [[arrival_hour(hour)] for hour in hours]}
 
 
 def sql_params(settings: Settings) -> dict[str, str]:
     return {"lake_database": settings.lake_database, "lake_bucket": settings.lake_bucket, "lake_prefix": LAKE_PREFIX}
 
 
-def job_name(settings: Settings) -> str:
-    return f"pipelines-{settings.env}-uber-movement-travel-times"
-
-
-def crawler_name(settings: Settings) -> str:
-    return f"pipelines-{settings.env}-uber-movement-raw"
-
-
 def crawler_config(settings: Settings) -> dict[str, Any]:
-    """GlueCrawlerOperator's config: the raw table over every arrival hour, new folders only."""
-    return {
-        "Name": crawler_name(settings),
-        "Role": settings.glue_role,
-        "DatabaseName": settings.raw_database,
-        "Targets": {"S3Targets": [{"Path": f"s3://{settings.raw_bucket}/{RAW_PREFIX}"}]},
-        "RecrawlPolicy": {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"},
-        "SchemaChangePolicy": {"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"},
-    }
-
-
-def job_config(settings: Settings) -> dict[str, Any]:
-    config = glue_runs.job_config(settings, JOB_SCRIPT_KEY, JOB_TIMEOUT_MINUTES, settings.lake_database)
-    config["DefaultArguments"]["--extra-py-files"] = f"s3://{settings.artifacts_bucket}/{JOB_RULES_KEY}"
-    return config
+    """The raw crawler: the table ``uber_movement`` over every arrival hour (pipelines.crawls)."""
+    return raw_crawler_config(settings, "uber-movement-raw", RAW_PREFIX)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.athena_results import first_row
+from pipelines.vehicle_api.manifests import complete_days
+from pipelines.vehicle_api.raw_days import read_raw
 
 # Athena writes at most 100 partitions per CTAS / INSERT INTO (HIVE_TOO_MANY_OPEN_PARTITIONS).
 MAX_PARTITIONS_PER_STATEMENT = 100
@@ -67,3 +69,15 @@ def verify_results(results: dict[str, Any], downloaded: dict[str, dict[str, int]
     if problems:
         raise ResultCheckError("; ".join(problems))
     return figures
+
+
+def check_partition_budget(results: dict[str, Any], run: Any) -> dict[str, int]:
+    """The ``check_partition_budget`` task's verify function (pipelines.recipe)."""
+    return partition_budget(results, run.target)
+
+
+def check_results(results: dict[str, Any], run: Any) -> dict[str, int]:
+    """The ``check_results`` task's verify function (pipelines.recipe): the raw partitions must
+    hold the records the run's days' completion manifests report."""
+    _, _, downloaded = complete_days(run.target, read_raw)
+    return verify_results(results, downloaded=downloaded)

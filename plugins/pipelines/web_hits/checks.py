@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from pipelines.web_hits.tables import AGGREGATES
+from pipelines.athena_results import first_row
+from pipelines.web_hits.tables import AGGREGATES, JOB
+
+log = logging.getLogger(__name__)
 
 
 class HourCheckError(Exception):
@@ -46,3 +50,15 @@ def verify_hour(figures: dict[str, int], report: dict[str, Any], found: set[str]
         "rows": report["rows"],
         "bytes_read": report["bytes_read"],
     }
+
+
+def check_hour(results: dict[str, Any], run: Any) -> dict[str, Any]:
+    """The ``check_hour`` task's verify function (pipelines.recipe): the check query's answer
+    against the report of the run's last job try."""
+    found = {run.attempt(table) for table in AGGREGATES}
+    checked = verify_hour(first_row(results), JOB.report(run.dag_run), found)
+    log.info(
+        "hour %s: %d hits counted, %d lines rejected %s, rows %s",
+        checked["hour"], checked["hits_counted"], checked["rejected"], checked["rejected_by_reason"], checked["rows"],
+    )  # fmt: skip
+    return checked

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines import glue_runs
-from pipelines.calendar_patterns import hour_pattern
+from pipelines.glue_runs import GlueJob
 from pipelines.settings import Settings
 
 RAW_PREFIX = "web_hits/"
 RAW_TABLE = "web_hits"
 AGGREGATES = ("hits_by_country", "hits_by_domain_and_groupid", "hits_by_useragent")
-JOB_SCRIPT_KEY = "glue/web_hits_aggregates.py"  # in the artifacts bucket (deploy/glue_scripts.py puts it there)
-JOB_TIMEOUT_MINUTES = 60  # an hour's job that takes longer would overlap the next hour's
-HOUR_PATTERN = hour_pattern("T")
+# How each aggregate is stored (the seed's: its Glue job writes them so).
+FORMATS = {"hits_by_country": "parquet", "hits_by_domain_and_groupid": "json", "hits_by_useragent": "parquet"}
+REPORTS_PREFIX = f"{RAW_PREFIX}_reports/"  # in the lake bucket
+JOB = GlueJob(
+    suffix="web-hits-aggregates",
+    script_key="glue/web_hits_aggregates.py",  # in the artifacts bucket (deploy/glue_scripts.py puts it there)
+    database_setting="aggregated_database",
+    reports_prefix=REPORTS_PREFIX,
+    timeout_minutes=60,  # an hour's job that takes longer would overlap the next hour's
+)
 
 
-def sql_params(settings: Settings) -> dict[str, str]:
+def sql_params(settings: Settings) -> dict[str, Any]:
     """The names the SQL files under include/sql/web_hits/ read as ``params.*``."""
     return {
         "raw_database": settings.raw_database,
@@ -26,6 +32,7 @@ def sql_params(settings: Settings) -> dict[str, str]:
         "raw_prefix": RAW_PREFIX,
         "aggregated_database": settings.aggregated_database,
         "lake_bucket": settings.lake_bucket,
+        "formats": FORMATS,
     }
 
 
@@ -34,17 +41,7 @@ def hour_values(hour: str) -> list[str]:
     return [hour[0:4], hour[5:7], hour[8:10], hour[11:13]]
 
 
-def job_name(settings: Settings) -> str:
-    return f"pipelines-{settings.env}-web-hits-aggregates"
-
-
-REPORTS_PREFIX = f"{RAW_PREFIX}_reports/"  # in the lake bucket
-
-
-def report_key(attempt: str) -> str:
-    """Where the job's try ``attempt`` writes its figures, in the lake bucket."""
-    return f"{REPORTS_PREFIX}{attempt}.json"
-
-
-def job_config(settings: Settings) -> dict[str, Any]:
-    return glue_runs.job_config(settings, JOB_SCRIPT_KEY, JOB_TIMEOUT_MINUTES, settings.aggregated_database)
+def covered(hour: str) -> dict[str, list[list[str]]]:
+    """The partitions a run of ``hour`` answers for: the hour's, in each aggregate (an hour
+    without hits has none)."""
+    return {table: [hour_values(hour)] for table in AGGREGATES}

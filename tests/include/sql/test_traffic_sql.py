@@ -12,8 +12,10 @@ from datetime import date
 
 import duckdb
 import pytest
+from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 
 from pipelines.settings import SETTINGS
+from pipelines.traffic.tables import sql_params
 from tests.support.traffic_reference import COLUMNS, PARTITION_COLUMNS
 from tests.support.traffic_sql import DAY, SQL_DIR, Traffic, at, hour_key, lane, render, statements
 
@@ -27,7 +29,7 @@ def by_time(rows: list[dict], uid: int) -> dict[int, dict]:
     return {r["recordtimestamp"]: r for r in rows if r["uniqueid"] == uid}
 
 
-def test_statements_render_to_one_statement_each_with_every_variable_documented():
+def test_statements_render_to_one_statement_each():
     params = {
         "raw_database": "raw_db",
         "raw_bucket": "raw-bucket",
@@ -41,41 +43,53 @@ def test_statements_render_to_one_statement_each_with_every_variable_documented(
         "lake_bucket": "lake-bucket",
         "date": "2021-01-01",
     }
-    names = [p.name for p in statements()]
-    assert names == [
-        "00_create_processed_table.sql",
-        "01_create_attempts_table.sql",
-        "02_create_rejects_table.sql",
-        "03_create_rejects_attempts_table.sql",
-        "04_create_lines_table.sql",
-        "05_add_line_partitions.sql",
-        "06_insert_day.sql",
-        "07_insert_rejects.sql",
+    etl = statements(params)
+    assert [s.task_id for s in etl] == [
+        "create_traffic_processed",
+        "create_traffic_processed_attempts",
+        "create_traffic_rejects",
+        "create_traffic_rejects_attempts",
+        "create_lines_table",
+        "add_line_partitions",
+        "insert_day",
+        "insert_rejects",
     ]
-    files = [*statements(), SQL_DIR / "checks" / "attempt_problems.sql"]
-    rendered = {p.name: render(p, params, "abc-2") for p in files}
-    assert "LOCATION 's3://lake-bucket/traffic/traffic_processed/'" in rendered["00_create_processed_table.sql"]
-    assert "LOCATION 's3://lake-bucket/traffic/traffic_processed_attempts/'" in rendered["01_create_attempts_table.sql"]
-    assert "LOCATION 's3://raw-bucket/traffic/'" in rendered["04_create_lines_table.sql"]
-    insert = rendered["06_insert_day.sql"]
+    rendered = {s.task_id: s.render(params, "abc-2") for s in etl}
+    rendered["check_query"] = render(SQL_DIR / "checks" / "attempt_problems.sql", params, "abc-2")
+    assert "LOCATION 's3://lake-bucket/traffic/traffic_processed/'" in rendered["create_traffic_processed"]
+    attempts_ddl = rendered["create_traffic_processed_attempts"]
+    assert (
+        "`lake_db`.`traffic_processed_attempts`" in attempts_ddl and "`day` string, `attempt` string)" in attempts_ddl
+    )
+    assert "LOCATION 's3://lake-bucket/traffic/traffic_processed_attempts/'" in attempts_ddl
+    assert "`day` string)" in rendered["create_traffic_rejects"] and "attempt" not in rendered["create_traffic_rejects"]
+    assert "LOCATION 's3://raw-bucket/traffic/'" in rendered["create_lines_table"]
+    insert = rendered["insert_day"]
     assert 'INSERT INTO "lake_db"."traffic_processed_attempts"' in insert and "'abc-2' AS attempt" in insert
-    assert 'INSERT INTO "lake_db"."traffic_rejects_attempts"' in rendered["07_insert_rejects.sql"]
-    assert "AND attempt = 'abc-2'" in rendered["attempt_problems.sql"]
+    assert 'INSERT INTO "lake_db"."traffic_rejects_attempts"' in rendered["insert_rejects"]
+    assert "AND attempt = 'abc-2'" in rendered["check_query"]
     # The day before and after cross a year boundary: the arrival hours read are D-1 23h, D, D+1 00..06h.
     assert "partition_0 = '2020' AND partition_1 = '12' AND partition_2 = '31'\n    AND partition_3 = '23'" in insert
     assert "partition_0 = '2021' AND partition_1 = '01' AND partition_2 = '01'\n" in insert
     assert "partition_0 = '2021' AND partition_1 = '01' AND partition_2 = '02'\n    AND partition_3 <= '06'" in insert
     # ... and exactly those 32 hours are registered, at their Firehose folders.
-    added = rendered["05_add_line_partitions.sql"]
+    added = rendered["add_line_partitions"]
     assert added.count("PARTITION (") == 32
     assert "partition_3 = '23') LOCATION 's3://raw-bucket/traffic/2020/12/31/23/'" in added
     assert "partition_3 = '06') LOCATION 's3://raw-bucket/traffic/2021/01/02/06/'" in added
     assert "2021/01/02/07/" not in added and "2020/12/31/22/" not in added
-    for path in files:
-        header = path.read_text().split("#}")[0]
-        used = {name for name in params if f"params.{name}" in path.read_text()}
-        assert all(f"params.{name}" in header for name in used), f"{path.name}: undocumented params"
-        assert ";" not in rendered[path.name].replace("';'", ""), "one statement per file, no separator"
+    assert [task for task, sql in rendered.items() if ";" in sql.replace("';'", "")] == []  # one statement each
+
+
+def test_these_are_the_statements_traffic_batch_runs(dagbag):
+    dag = dagbag.get_dag("traffic_batch")
+    etl = statements(sql_params(SETTINGS))
+    athena = {t.task_id for t in dag.tasks if isinstance(t, AthenaOperator)}
+    assert athena - {"check_query"} == {s.task_id for s in etl}
+    for statement in etl:
+        task = dag.get_task(statement.task_id)
+        assert task.query == statement.path.read_text()  # the DAG reads its .sql file when it is parsed
+        assert {key: task.params[key] for key in statement.own} == statement.own
 
 
 def test_formulas_on_one_minute_multi_lane_null_speeds_defects_invalid_and_duplicates(traffic):
@@ -232,7 +246,7 @@ def test_only_the_arrival_hours_of_day_d_and_its_late_window_are_read(traffic):
     skipped += traffic.deliver(hour_key(1, 7), [lane(6, 11, at(23, 0), speeds=(0, 20, 0, 0, 0))])
     skipped += traffic.deliver(hour_key(2, 0), [lane(6, 11, at(12, 0), speeds=(0, 20, 0, 0, 0))])
 
-    insert = traffic.run_etl()[[p.name for p in statements()].index("06_insert_day.sql")]
+    insert = traffic.run_etl()["insert_day"]
     rows = by_time(traffic.processed(), 6)
 
     assert insert["Statistics"]["DataScannedInBytes"] == read
@@ -322,8 +336,8 @@ def test_a_retried_insert_whose_killed_try_finished_anyway_publishes_the_day_onc
     published_before = traffic.processed()
     # Try 1 of a new run: its query completes, but its worker is gone before anything else runs.
     first_try = f"{traffic.run}-{traffic.tries + 1}"
-    for path in statements():
-        traffic.query(render(path, traffic.params(), first_try))
+    for statement in statements(traffic.params()):
+        traffic.query(statement.render(traffic.params(), first_try))
     assert traffic.processed() == published_before  # nothing published by the lost try
     traffic.tries += 1
     traffic.run_etl()  # try 2: a new attempt, found as the run's latest, checked, published
@@ -343,13 +357,14 @@ def test_a_failing_insert_leaves_the_published_day_as_it_was(traffic):
     assert len(published) == 1  # two lanes, one detector minute
     traffic.deliver(hour_key(0, 12), [lane(4, 1, at(12, 0))])
     # The lines table disappears (dropped by hand, say) after it was created: the INSERT fails.
-    insert = SQL_DIR / "06_insert_day.sql"
-    for path in statements()[: statements().index(insert)]:
-        traffic.query(render(path, traffic.params(), f"{traffic.run}-50"))
+    etl = statements(traffic.params())
+    insert = next(s for s in etl if s.task_id == "insert_day")
+    for statement in etl[: etl.index(insert)]:
+        traffic.query(statement.render(traffic.params(), f"{traffic.run}-50"))
     glue = traffic.aws.client("glue")
     glue.delete_table(DatabaseName=SETTINGS.raw_database, Name=traffic.params()["lines_table"])
     with pytest.raises(AssertionError, match="TABLE_NOT_FOUND"):
-        traffic.query(render(insert, traffic.params(), f"{traffic.run}-50"))
+        traffic.query(insert.render(traffic.params(), f"{traffic.run}-50"))
     assert traffic.processed() == published
 
 

@@ -10,12 +10,11 @@ unless row_count > 0, duplicated_keys = 0 and invalid_rows = 0.
 - rejected_records: raw records of D's arrival hours quarantined by this run (reported, not a
   reason to fail)
 Template variables: params.lake_database, params.attempts_table, params.rejects_attempts_table,
-run_day() (the run's day, YYYY-MM-DD: pipelines.run_day), the attempts from XCom of the
-find_traffic_processed_attempt and find_traffic_rejects_attempt tasks.
+run_target() (the run's day, YYYY-MM-DD: pipelines.run_targets), attempt_of() (pipelines.recipe).
 #}
-{%- set day = run_day() %}
-{%- set attempt = ti.xcom_pull(task_ids="find_traffic_processed_attempt")["name"] %}
-{%- set rejects_attempt = ti.xcom_pull(task_ids="find_traffic_rejects_attempt")["name"] %}
+{%- set day = run_target() %}
+{%- set attempt = attempt_of("traffic_processed") %}
+{%- set rejects_attempt = attempt_of("traffic_rejects") %}
 WITH day_rows AS (
   SELECT *
   FROM "{{ params.lake_database }}"."{{ params.attempts_table }}"

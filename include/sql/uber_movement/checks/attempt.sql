@@ -4,11 +4,11 @@ Uber Movement, check before publishing: one row per arrival hour of the run's at
 fails, and publishes nothing, unless each hour has the job's row count, no replay_id appears
 twice in the attempt, and none is already published in another hour.
 - arrival_hour, row_count, distinct_replay_ids, published_elsewhere
-Template variables: params.lake_database, the attempt and the hours from XCom of the
-find_travel_times_attempt and find_pending_hours tasks.
+Template variables: params.lake_database, attempt_of() (pipelines.recipe), run_target() (the
+run's hours, YYYY-MM-DDTHH: pipelines.run_targets; arrival_hour values are YYYY-MM-DD-HH).
 #}
-{%- set attempt = ti.xcom_pull(task_ids="find_travel_times_attempt")["name"] %}
-{%- set hours = ti.xcom_pull(task_ids="find_pending_hours") %}
+{%- set attempt = attempt_of("travel_times") %}
+{%- set hours = run_target() | map("replace", "T", "-") | list %}
 SELECT
   a.arrival_hour,
   count(*) AS row_count,

@@ -3,9 +3,9 @@ How many partitions this run's INSERTs will write at most, before any of them ru
 writes at most 100 partitions per statement (HIVE_TOO_MANY_OPEN_PARTITIONS). vehicles writes
 one per vehicle type (published and new), sensor_data one per (day of a measurement, vehicle
 type) of the processed dates ('unknown' included), measurement_intervals one per date.
-Template variables: params.lake_database, params.raw_database; the XCom of resolve_dates; sql_strings() (pipelines.sql).
+Template variables: params.lake_database, params.raw_database; run_target() (the dates: pipelines.run_targets); sql_strings() (pipelines.sql).
 #}
-{%- set dates = ti.xcom_pull(task_ids="resolve_dates") %}
+{%- set dates = run_target() %}
 WITH types AS (
   SELECT vehicle_type FROM "{{ params.lake_database }}"."vehicles"
   UNION

@@ -2,12 +2,12 @@
 One row of consistency figures for what this run is about to publish (its attempts); the
 check task fails unless the raw counts equal the completion manifests' and missing, duplicate
 and analysis figures are as they must be. Nothing is published before it passes.
-Template variables: params.lake_database, params.raw_database; the XCom of find_measurement_intervals_attempt, find_sensor_data_attempt, find_vehicles_attempt, resolve_dates; sql_strings() (pipelines.partitions, pipelines.sql).
+Template variables: params.lake_database, params.raw_database; run_target(), attempt_of() (pipelines.recipe); sql_strings() (pipelines.partitions, pipelines.sql).
 #}
-{%- set dates = ti.xcom_pull(task_ids="resolve_dates") %}
-{%- set vehicles_attempt = ti.xcom_pull(task_ids="find_vehicles_attempt")["name"] %}
-{%- set sensor_attempt = ti.xcom_pull(task_ids="find_sensor_data_attempt")["name"] %}
-{%- set intervals_attempt = ti.xcom_pull(task_ids="find_measurement_intervals_attempt")["name"] %}
+{%- set dates = run_target() %}
+{%- set vehicles_attempt = attempt_of("vehicles") %}
+{%- set sensor_attempt = attempt_of("sensor_data") %}
+{%- set intervals_attempt = attempt_of("measurement_intervals") %}
 WITH {% include "vehicle_api/fragments/sensor_data_after_run.sql" %},
 vehicles_after_run AS (
   SELECT vehicle_id FROM "{{ params.lake_database }}"."vehicles_attempts" WHERE attempt = '{{ vehicles_attempt }}'

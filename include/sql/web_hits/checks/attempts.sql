@@ -5,20 +5,19 @@ has none and reads as zeros). The run fails, and publishes nothing, unless each 
 hit_count adds up to the hits the Glue job counted, its row count is the job's, and no
 grouping key appears twice (pipelines.web_hits.checks).
 - <table>_rows, <table>_hits, <table>_duplicated_keys for each of the three tables
-Template variables: params.aggregated_database, run_hour() (YYYY-MM-DDTHH:
-pipelines.run_day), the attempts from XCom of the find_hits_by_country_attempt,
-find_hits_by_domain_and_groupid_attempt and find_hits_by_useragent_attempt tasks.
+Template variables: params.aggregated_database, run_target() (YYYY-MM-DDTHH:
+pipelines.run_targets), attempt_of() (pipelines.recipe).
 #}
-{%- set hour = run_hour() %}
+{%- set hour = run_target() %}
 {%- set tables = {
     "hits_by_country": ["country_code"],
     "hits_by_domain_and_groupid": ["domain", "group_id"],
     "hits_by_useragent": ["user_agent"],
 } %}
 {%- set attempts = {
-    "hits_by_country": ti.xcom_pull(task_ids="find_hits_by_country_attempt")["name"],
-    "hits_by_domain_and_groupid": ti.xcom_pull(task_ids="find_hits_by_domain_and_groupid_attempt")["name"],
-    "hits_by_useragent": ti.xcom_pull(task_ids="find_hits_by_useragent_attempt")["name"],
+    "hits_by_country": attempt_of("hits_by_country"),
+    "hits_by_domain_and_groupid": attempt_of("hits_by_domain_and_groupid"),
+    "hits_by_useragent": attempt_of("hits_by_useragent"),
 } %}
 SELECT
 {%- for table, keys in tables.items() %}

@@ -7,14 +7,17 @@ from pathlib import Path
 
 from botocore.client import BaseClient
 
+from pipelines.glue_runs import SHARED_MODULES
 from pipelines.settings import Settings
 from pipelines.uber_movement import tables as uber_movement
 from pipelines.web_hits import tables as web_hits
 
-GLUE_DIR = Path(__file__).resolve().parents[1] / "include" / "glue"
+REPO = Path(__file__).resolve().parents[1]
 JOBS = (web_hits.JOB, uber_movement.JOB)
-# Every file a job reads (its script, its --extra-py-files): glue/<name> is include/glue/<name>.
-SCRIPTS = {key: GLUE_DIR / key.removeprefix("glue/") for job in JOBS for key in (job.script_key, *job.extra_py_files)}
+# Every file a job reads (its script, its --extra-py-files): glue/<name> is include/glue/<name>,
+# or, for a module the DAGs share with the jobs, plugins/pipelines/<name>.
+SHARED = {key: REPO / "plugins" / "pipelines" / key.removeprefix("glue/") for key in SHARED_MODULES}
+SCRIPTS = {key: SHARED.get(key, REPO / "include" / key) for job in JOBS for key in job.files()}
 
 
 def upload_glue_scripts(s3: BaseClient, settings: Settings) -> list[str]:

@@ -20,7 +20,8 @@ published hour already holds it. Each hour's rows go to this attempt's own locat
 ``travel_times_attempts`` and are registered there; the DAG checks the attempt and then switches
 the hours' published partitions to it. An hour left with no row writes no partition. The figures
 and the raw files read (key -> ETag, per hour) go to the job's output and to
-``s3://<lake>/uber_movement/_reports/<attempt>.json``.
+``s3://<lake>/<reports_prefix><attempt>.json``. Where an attempt and a report go: ``attempt_layout``,
+the module the DAGs share (``--extra-py-files``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import sys
 from typing import Any
 
 import boto3
+from attempt_layout import attempt_location, delete_prefix, objects, register_attempt, report_key
 from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
@@ -62,10 +64,7 @@ def hour_prefix(hour: str) -> str:
 
 def list_files(s3: Any, bucket: str, prefix: str) -> dict[str, str]:
     """key -> ETag of every object under ``prefix``."""
-    files = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        files.update({o["Key"]: o["ETag"].strip('"') for o in page.get("Contents", []) if not o["Key"].endswith("/")})
-    return files
+    return {o["Key"]: o["ETag"].strip('"') for o in objects(s3, bucket, prefix)}
 
 
 def typed(lines: DataFrame) -> DataFrame:
@@ -98,7 +97,8 @@ def typed(lines: DataFrame) -> DataFrame:
 
 
 def main() -> None:
-    args = getResolvedOptions(sys.argv, ["JOB_NAME", "hours", "raw_bucket", "lake_bucket", "database", "attempt"])
+    names = ["JOB_NAME", "hours", "raw_bucket", "lake_bucket", "database", "reports_prefix", "attempt"]
+    args = getResolvedOptions(sys.argv, names)
     hours = sorted(filter(None, args["hours"].split(",")))
     glue_context = GlueContext(SparkContext.getOrCreate())
     spark = glue_context.spark_session
@@ -152,7 +152,8 @@ def main() -> None:
         report["hours"] = {hour: {"files": 0, "lines": 0, "rejected": 0, "rejected_by_reason": {}, "rows": 0,
                                   "duplicates_dropped": 0} for hour in hours}  # fmt: skip
     print("uber movement report: " + json.dumps({k: v for k, v in report.items() if k != "files"}, sort_keys=True))
-    s3.put_object(Bucket=lake, Key=f"{LAKE_PREFIX}_reports/{attempt}.json", Body=json.dumps(report).encode())
+    report_to = report_key(args["reports_prefix"], attempt)
+    s3.put_object(Bucket=lake, Key=report_to, Body=json.dumps(report).encode())
     job.commit()
 
 
@@ -177,26 +178,9 @@ def published_replay_ids(spark: Any, glue: Any, database: str, hours: list[str])
 
 def write_attempt(glue: Any, lake: str, database: str, rows: DataFrame, hour: str, attempt: str) -> None:
     """Write one hour into the attempts table at this attempt's location and register it."""
-    location = f"s3://{lake}/{LAKE_PREFIX}{TABLE}_attempts/arrival_hour={hour}/attempt={attempt}/"
+    location = attempt_location(f"s3://{lake}/{LAKE_PREFIX}", TABLE, f"arrival_hour={hour}/", attempt)
     rows.coalesce(1).write.mode("overwrite").option("compression", "snappy").parquet(location)
-    attempts = f"{TABLE}_attempts"
-    descriptor = dict(glue.get_table(DatabaseName=database, Name=attempts)["Table"]["StorageDescriptor"])
-    descriptor["Location"] = location
-    partition = {"Values": [hour, attempt], "StorageDescriptor": descriptor}
-    try:
-        glue.create_partition(DatabaseName=database, TableName=attempts, PartitionInput=partition)
-    except glue.exceptions.AlreadyExistsException:  # this try ran the job before (an Airflow retry of the same try)
-        glue.update_partition(
-            DatabaseName=database, TableName=attempts, PartitionValueList=[hour, attempt], PartitionInput=partition
-        )
-
-
-def delete_prefix(s3: Any, bucket: str, prefix: str) -> None:
-    keys = list(list_files(s3, bucket, prefix))
-    for start in range(0, len(keys), 1000):
-        s3.delete_objects(
-            Bucket=bucket, Delete={"Objects": [{"Key": key} for key in keys[start : start + 1000]], "Quiet": True}
-        )
+    register_attempt(glue, database, TABLE, [hour], attempt, location)
 
 
 if __name__ == "__main__":

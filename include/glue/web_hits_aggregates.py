@@ -1,7 +1,9 @@
 """Glue 5 Spark job: the web hits of hour H counted three ways (seed 002, spec section 3).
 
 Arguments: ``--hour YYYY-MM-DDTHH`` (UTC), ``--raw_bucket``, ``--lake_bucket``, ``--database``
-(the aggregated Glue database), ``--attempt`` (this try's attempt name, pipelines.partitions).
+(the aggregated Glue database), ``--reports_prefix``, ``--attempt`` (this try's attempt name,
+pipelines.partitions). Where an attempt and a report go: ``attempt_layout``, the module the
+DAGs share (``--extra-py-files``).
 
 A hit belongs to H by its Timestamp in UTC. Its folder is its own UTC minute, but a line may be
 written in the folder next to it (a writer flushing at the turn of the hour), so the job reads
@@ -22,19 +24,19 @@ Each aggregate is written to this attempt's own location in the table's attempts
 registered there; the DAG checks the attempt and only then switches the published partitions
 to it (one Glue call each), so a rerun replaces H exactly and readers never see a half-written
 hour. An hour without hits writes no partition. The figures go to the job's output and to
-``s3://<lake>/web_hits/_reports/<attempt>.json`` for the DAG's check.
+``s3://<lake>/<reports_prefix><attempt>.json`` for the DAG's check.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import reduce
 from typing import Any
 
 import boto3
+from attempt_layout import attempt_location, delete_prefix, objects, register_attempt, report_key
 from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
@@ -74,10 +76,7 @@ def hour_prefix(hour: datetime) -> str:
 
 
 def list_files(s3: Any, bucket: str, prefix: str) -> list[tuple[str, int]]:
-    files = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        files += [(o["Key"], o["Size"]) for o in page.get("Contents", []) if not o["Key"].endswith("/")]
-    return files
+    return [(o["Key"], o["Size"]) for o in objects(s3, bucket, prefix)]
 
 
 def with_folder(frame: DataFrame, folder: datetime) -> DataFrame:
@@ -180,7 +179,8 @@ def quarantine_lines(summary: DataFrame) -> DataFrame:
 
 
 def main() -> None:
-    args = getResolvedOptions(sys.argv, ["JOB_NAME", "hour", "raw_bucket", "lake_bucket", "database", "attempt"])
+    names = ["JOB_NAME", "hour", "raw_bucket", "lake_bucket", "database", "reports_prefix", "attempt"]
+    args = getResolvedOptions(sys.argv, names)
     hour = datetime.strptime(args["hour"], "%Y-%m-%dT%H").replace(tzinfo=UTC)
     glue_context = GlueContext(SparkContext.getOrCreate())
     spark = glue_context.spark_session
@@ -229,7 +229,8 @@ def main() -> None:
             for table, (columns, fmt) in AGGREGATES.items():
                 write_attempt(glue, lake, args["database"], table, columns, fmt, hits, hour, attempt)
     print("web hits report: " + json.dumps(report, sort_keys=True))
-    s3.put_object(Bucket=lake, Key=f"{RAW_PREFIX}_reports/{attempt}.json", Body=json.dumps(report).encode())
+    report_to = report_key(args["reports_prefix"], attempt)
+    s3.put_object(Bucket=lake, Key=report_to, Body=json.dumps(report).encode())
     job.commit()
 
 
@@ -247,36 +248,10 @@ def write_attempt(
     """Write one aggregate into its attempts table at this attempt's location and register it."""
     counts = hits.groupBy(*[F.col(raw).alias(name) for raw, name in columns]).agg(F.sum("n").alias("hit_count"))
     counts = counts.coalesce(1)
-    location = f"s3://{lake}/{RAW_PREFIX}{table}_attempts/{hour_prefix(hour)}attempt={attempt}/"
+    location = attempt_location(f"s3://{lake}/{RAW_PREFIX}", table, hour_prefix(hour), attempt)
     writer = counts.write.mode("overwrite")
     (writer.option("compression", "snappy").parquet(location) if fmt == "parquet" else writer.json(location))
-    attempts = f"{table}_attempts"
-    descriptor = dict(glue.get_table(DatabaseName=database, Name=attempts)["Table"]["StorageDescriptor"])
-    descriptor["Location"] = location
-    values = [*hour_values(hour), attempt]
-    try:
-        glue.create_partition(
-            DatabaseName=database,
-            TableName=attempts,
-            PartitionInput={"Values": values, "StorageDescriptor": descriptor},
-        )
-    except glue.exceptions.AlreadyExistsException:  # this try ran the job before (an Airflow retry of the same try)
-        glue.update_partition(
-            DatabaseName=database,
-            TableName=attempts,
-            PartitionValueList=values,
-            PartitionInput={"Values": values, "StorageDescriptor": descriptor},
-        )
-
-
-def delete_prefix(s3: Any, bucket: str, prefix: str) -> None:
-    for key_batch in _batches([key for key, _ in list_files(s3, bucket, prefix)], 1000):
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in key_batch], "Quiet": True})
-
-
-def _batches(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    register_attempt(glue, database, table, hour_values(hour), attempt, location)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.glue import GlueJobHook
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
+from pipelines.attempt_layout import report_key
 from pipelines.failure_events import ErrorLookup
 from pipelines.partitions import run_key, try_number
 from pipelines.settings import SETTINGS, Settings
@@ -71,6 +72,10 @@ def latest_report(dag_run: Any, reports_prefix: str) -> dict:
     return json.loads(s3.read_key(latest, SETTINGS.lake_bucket))
 
 
+# The modules every job imports besides its script: the attempts layout, one file for the DAGs and the jobs.
+SHARED_MODULES = ("glue/attempt_layout.py",)
+
+
 @dataclass(frozen=True)
 class GlueJob:
     """One pipeline's Glue job: ``pipelines-<env>-<suffix>``, its script (and ``extra_py_files``)
@@ -82,7 +87,7 @@ class GlueJob:
     database_setting: str  # the Settings field naming the database the job writes
     reports_prefix: str
     timeout_minutes: int = 60
-    extra_py_files: tuple[str, ...] = field(default=())
+    extra_py_files: tuple[str, ...] = field(default=())  # besides SHARED_MODULES, which every job gets
 
     def name(self, settings: Settings) -> str:
         return f"pipelines-{settings.env}-{self.suffix}"
@@ -90,15 +95,19 @@ class GlueJob:
     def config(self, settings: Settings) -> dict[str, Any]:
         """GlueJobOperator's create_job_kwargs (see ``job_config``)."""
         config = job_config(settings, self.script_key, self.timeout_minutes, getattr(settings, self.database_setting))
-        if self.extra_py_files:
-            config["DefaultArguments"]["--extra-py-files"] = ",".join(
-                f"s3://{settings.artifacts_bucket}/{key}" for key in self.extra_py_files
-            )
+        config["DefaultArguments"]["--reports_prefix"] = self.reports_prefix
+        config["DefaultArguments"]["--extra-py-files"] = ",".join(
+            f"s3://{settings.artifacts_bucket}/{key}" for key in (*SHARED_MODULES, *self.extra_py_files)
+        )
         return config
+
+    def files(self) -> tuple[str, ...]:
+        """Every file the job reads from the artifacts bucket (``deploy/glue_scripts.py`` ships them)."""
+        return (self.script_key, *SHARED_MODULES, *self.extra_py_files)
 
     def report_key(self, attempt: str) -> str:
         """Where the try ``attempt`` writes its figures, in the lake bucket."""
-        return f"{self.reports_prefix}{attempt}.json"
+        return report_key(self.reports_prefix, attempt)
 
     def report(self, dag_run: Any) -> dict:
         """The report of the run's last try."""

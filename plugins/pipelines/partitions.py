@@ -1,7 +1,8 @@
 """Replace table partitions atomically and retry-safely.
 
 Every try of a run writes its partitions into an *attempts* table (same columns, one more
-partition key ``attempt`` = ``<run key>-<try>``, last), at locations no other try shares. The
+partition key ``attempt`` = ``<run key>-<try>``, last), at locations no other try shares
+(the layout: ``pipelines.attempt_layout``, which the Glue jobs share). The
 result is checked there, then each partition of the published table is switched to its
 attempt location in one Glue call (CreatePartition or UpdatePartition): readers see the old
 partition or the new one, never an empty or a doubled one. A retried INSERT writes a new
@@ -23,14 +24,9 @@ from typing import Any
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-ATTEMPT_KEY = "attempt"
+from pipelines.attempt_layout import ATTEMPT_KEY, delete_prefix
+
 ATTEMPT_PARAMETER = "pipelines.attempt"
-ATTEMPTS_SUFFIX = "_attempts"
-
-
-def attempts_table(table: str) -> str:
-    """The attempts table of a published table."""
-    return table + ATTEMPTS_SUFFIX
 
 
 class NoAttemptError(RuntimeError):
@@ -114,14 +110,7 @@ def _partition(glue: Any, database: str, table: str, values: list[str]) -> dict[
 
 def _delete_prefix(s3: Any, location: str) -> int:
     bucket, _, prefix = location.removeprefix("s3://").partition("/")
-    prefix = prefix.rstrip("/") + "/"
-    deleted = 0
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-            deleted += len(keys)
-    return deleted
+    return delete_prefix(s3, bucket, prefix.rstrip("/") + "/")
 
 
 def _nested(a: str, b: str) -> bool:

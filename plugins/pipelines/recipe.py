@@ -34,11 +34,12 @@ from airflow.sdk import DAG, get_current_context, task
 from jinja2 import pass_context
 
 from pipelines.athena_results import ResultShapeError
+from pipelines.attempt_layout import attempts_table
 from pipelines.crawls import crawl_tasks
 from pipelines.dag_defaults import default_args
 from pipelines.failure_events import failure_event
 from pipelines.glue_runs import GlueJob, MissingReportError, job_error_lookup
-from pipelines.partitions import attempt_id, attempts_table
+from pipelines.partitions import attempt_id
 from pipelines.paths import include_dir
 from pipelines.run_targets import RunTarget
 from pipelines.settings import SETTINGS

@@ -17,7 +17,8 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from pipelines import writer_lock
 from pipelines.athena_statement import AthenaStatementOperator
-from pipelines.partitions import Attempt, NoAttemptError, attempts_table, latest_attempt, publish, run_key
+from pipelines.attempt_layout import attempts_table
+from pipelines.partitions import Attempt, NoAttemptError, latest_attempt, publish, run_key
 from pipelines.settings import SETTINGS
 
 log = logging.getLogger(__name__)

@@ -10,13 +10,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from pipelines.attempt_layout import attempts_table
 from pipelines.partitions import (
     ATTEMPT_PARAMETER,
     Attempt,
     AttemptPartition,
     NoAttemptError,
     attempt_id,
-    attempts_table,
     latest_attempt,
     publish,
     run_key,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelines.attempt_layout import attempts_table
 from pipelines.crawls import raw_crawler_config
-from pipelines.partitions import attempts_table
 from pipelines.settings import Settings
 
 RAW_PREFIX = "traffic/"

@@ -11,7 +11,10 @@ from types import ModuleType
 
 import pytest
 
+from deploy.glue_scripts import SHARED
 from local.aws.glue_jobs import spark_env
+
+SHARED_MODULES_DIR = next(iter(SHARED.values())).parent  # plugins/pipelines
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +41,11 @@ def spark() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def web_hits_job(spark: object) -> ModuleType:
-    """include/glue/web_hits_aggregates.py, importable with the local Glue runtime's ``awsglue``."""
-    if str(spark_env.RUNTIME) not in sys.path:
-        sys.path.append(str(spark_env.RUNTIME))
+    """include/glue/web_hits_aggregates.py, importable with the local Glue runtime's ``awsglue`` and,
+    as its --extra-py-files give it, ``attempt_layout``."""
+    for folder in (str(spark_env.RUNTIME), str(SHARED_MODULES_DIR)):
+        if folder not in sys.path:
+            sys.path.append(folder)
     from include.glue import web_hits_aggregates
 
     return web_hits_aggregates

@@ -68,7 +68,7 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install ## Benchmarks (DAG parse time, local engines); figures go in the README
+bench: install ## Benchmarks (DAG parse time, local engines); figures go in docs/benchmarks.md
 	$(BIN)/python -m bench
 
 package: install ## Build the MWAA bundle in dist/mwaa (dags/, plugins.zip, requirements.txt, startup.sh)

@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     env = airflow_env(args.home, f"http://127.0.0.1:{aws_port}", api_port)
     for name, value in env.items():
         print(f"export {name}={shlex.quote(value)}")
-    print(f"export LOCAL_AWS_URL=http://127.0.0.1:{aws_port}  # for --endpoint-url in the README's examples")
+    print(f"export LOCAL_AWS_URL=http://127.0.0.1:{aws_port}  # for --endpoint-url in the docs' examples")
     print(f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"')
 
 

@@ -190,4 +190,22 @@ def _typed(name: str, type_name: object, value: str) -> str | int | float | bool
 
 assert [f.name for f in fields(Settings)] == list(SPEC), "Settings fields and SPEC must list the same names"
 
+
+def reference() -> str:
+    """docs/settings.md, written from ``SPEC`` (``python -m pipelines.settings > docs/settings.md``)."""
+    rows = "\n".join(f"| `{s.env_var}` | `{s.default}` | {s.doc} |" for s in SPEC.values())
+    return (
+        "# Settings\n\n"
+        "Every environment-specific name and knob, read from the environment when a DAG file is parsed\n"
+        "(cheap, no network), with these defaults. `{env}`, `{region}` and `{account}` stand for\n"
+        "`PIPELINES_ENV`, `PIPELINES_AWS_REGION` and `PIPELINES_AWS_ACCOUNT_ID`. Written from\n"
+        "`plugins/pipelines/settings.py` (`SPEC`) by `python -m pipelines.settings`; a test keeps the two equal.\n\n"
+        "| variable | default | what |\n|---|---|---|\n"
+        f"{rows}\n"
+    )
+
+
 SETTINGS = load()
+
+if __name__ == "__main__":
+    print(reference(), end="")

@@ -171,7 +171,7 @@ def test_web_hits_backfill_of_three_hours_across_midnight_writes_exact_partition
     # Created while the DAG is paused, then unpaused, two hours at a time: on the stack's SQLite,
     # creating runs of twenty tasks beside a busy scheduler can meet a lock (Airflow's clean-up
     # of the partial backfill then stops the scheduler), and four runs of parallel deferring tasks
-    # at once on two cores can lose a task instance's state (README, "Working locally").
+    # at once on two cores can lose a task instance's state (docs/troubleshooting.md).
     wait_for_dag(stack, "web_hits_hourly")
     stack.airflow("dags", "pause", "web_hits_hourly")
     stack.airflow(

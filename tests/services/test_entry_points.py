@@ -23,7 +23,7 @@ DAY = date(2020, 7, 20)  # apart from the other service tests' days
 def test_dags_test_at_a_historical_logical_date_processes_that_day(stack):
     records = land_traffic(stack, DAY - timedelta(days=1), DAY + timedelta(days=1), seed=5)
     # `dags test` runs the tasks in its own process; a scheduler also runs the tasks of any
-    # running run of an unpaused DAG, so each task would run twice (README: pause it first).
+    # running run of an unpaused DAG, so each task would run twice (docs/troubleshooting.md: pause it first).
     stack.airflow("dags", "pause", "traffic_batch")
     try:
         stack.airflow("dags", "test", "traffic_batch", str(DAY), timeout=600)

@@ -1,6 +1,9 @@
+import json
+
 import pytest
 
-from pipelines.vehicle_api.dates import dates_to_process
+from pipelines.vehicle_api.dates import complete_dates, dates_to_process
+from pipelines.vehicle_api.manifests import ENDPOINTS, IncompleteDaysError, manifest_key
 
 
 def test_a_partitioned_run_processes_its_partition_key():
@@ -29,3 +32,12 @@ def test_a_partition_key_that_is_not_a_day_is_an_error(key):
 def test_no_dates_at_all_is_an_error():
     with pytest.raises(ValueError, match="no days"):
         dates_to_process(None, [])
+
+
+def test_only_days_downloaded_completely_for_both_endpoints_are_processed():
+    manifest = json.dumps({"records": 3})
+    store = {manifest_key(endpoint, "2026-03-01"): manifest for endpoint in ENDPOINTS}
+    store[manifest_key("vehicles", "2026-03-02")] = manifest
+    assert complete_dates(None, ["2026-03-01"], None, store.get) == ["2026-03-01"]
+    with pytest.raises(IncompleteDaysError, match=r"2026-03-02 \(sensor-data\)$"):
+        complete_dates(None, ["2026-03-01", "2026-03-02"], None, store.get)

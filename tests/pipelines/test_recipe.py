@@ -1,0 +1,81 @@
+"""What the recipe gives every pipeline DAG, checked on one composed here (no AWS, no run: the
+guide's test and the DAG tests run them)."""
+
+from __future__ import annotations
+
+import pytest
+from airflow.providers.amazon.aws.operators.athena import AthenaOperator
+from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
+
+from pipelines.glue_runs import GlueJob
+from pipelines.recipe import pipeline_dag
+from pipelines.run_targets import HOURS_TARGET
+from pipelines.settings import SETTINGS
+from pipelines.timetables import PreviousHourTimetable
+
+TARGET = HOURS_TARGET.named("pick_hours")
+JOB = GlueJob("recipe-test", "glue/recipe_test.py", "lake_database", "recipe_test/_reports/")
+
+
+@pytest.fixture(scope="module")
+def composed():
+    with pipeline_dag(
+        "recipe_test",
+        pipeline="recipe_test",
+        target=TARGET,
+        target_param=TARGET.param("Hours", max_items=3),
+        failure="Recipe test failed",
+        sql_params={"lake_database": "lake"},
+        schedule=PreviousHourTimetable(),
+    ) as recipe:
+        creates = recipe.create_tables("daily", "create_daily")
+        job = recipe.glue_job("run_job", JOB, {"--hours": "{{ run_target() | join(',') }}"})
+        attempts = recipe.find_attempts(["daily"], required=["daily"])
+        query = recipe.sql("check_query", "checks/daily", database="other")
+        checked = recipe.check("check_daily", query, lambda results, run: {})
+        published = recipe.publish(["daily"], lambda hours: {"daily": [[h] for h in hours]})
+        creates[0] >> creates[1] >> job >> attempts[0] >> query >> checked >> published
+    return recipe
+
+
+def test_the_dag_gets_the_shared_defaults_param_and_macros(composed):
+    dag = composed.dag
+    assert dag.fileloc == __file__  # the file that composed it, not the recipe's
+    assert dag.params["hours"] is None and dag.params.get_param("hours").schema["maxItems"] == 3
+    assert {"run_target", "attempt_id", "attempt_of", "sql_strings", "sql_dates"} <= set(dag.user_defined_macros)
+    assert dag.catchup is False and {t.retries for t in dag.tasks} == {2}
+    assert dag.template_searchpath[0].endswith("/include/sql")
+
+
+def test_a_ddl_template_makes_the_table_and_its_attempts_table(composed):
+    created = [composed.dag.get_task(t) for t in ("create_daily", "create_daily_attempts")]
+    assert all(isinstance(t, AthenaOperator) and t.query == "recipe_test/create_daily.sql" for t in created)
+    assert [{k: t.params[k] for k in ("table", "published", "attempts")} for t in created] == [
+        {"table": "daily", "published": "daily", "attempts": False},
+        {"table": "daily_attempts", "published": "daily", "attempts": True},
+    ]
+    assert created[0].params["lake_database"] == "lake" and created[0].database == SETTINGS.lake_database
+    assert composed.dag.get_task("check_query").database == "other"
+
+
+def test_the_glue_job_is_defined_by_its_declaration_and_each_try_names_its_attempt(composed):
+    job = composed.dag.get_task("run_job")
+    assert isinstance(job, GlueJobOperator) and job.job_name == f"pipelines-{SETTINGS.env}-recipe-test"
+    assert job.script_args == {"--hours": "{{ run_target() | join(',') }}", "--attempt": "{{ attempt_id() }}"}
+    arguments = job.create_job_kwargs["DefaultArguments"]
+    assert arguments["--reports_prefix"] == "recipe_test/_reports/"
+    assert arguments["--extra-py-files"] == f"s3://{SETTINGS.artifacts_bucket}/glue/attempt_layout.py"
+    assert job.deferrable == SETTINGS.deferrable and job.stop_job_run_on_kill
+
+
+def test_the_failure_teardown_follows_every_task_and_names_the_target(composed):
+    dag = composed.dag
+    describe = dag.get_task("describe_failure")
+    assert describe.is_teardown and describe.upstream_task_ids == set(dag.task_ids) - {
+        "describe_failure",
+        "publish_failure_event",
+    }
+    [entry] = dag.get_task("publish_failure_event").entries
+    assert (entry["Source"], entry["DetailType"]) == ("pipelines.recipe_test", "Recipe test failed")
+    assert list(describe.op_args) == [{"target_hours": "{{ run_target() | join(',') }}"}]
+    assert [job for job, _ in composed._glue_jobs] == [f"pipelines-{SETTINGS.env}-recipe-test"]

@@ -82,7 +82,7 @@ def test_the_local_bootstrap_creates_the_same_names_the_template_declares(env, l
         n for n in created if n.startswith((f"pipelines-{env}-", f"pipelines_{env}_")) or n == f"pipelines-{env}"
     }
     declared = set(names(env).values())
-    # What only AWS needs: the key's alias, the services' roles (locally nothing checks a role).
+    # What only AWS creates: the key's alias, the roles (the local AWS reads them from the template itself: local.aws.iam.roles).
     only_on_aws = {n for n in declared if n.startswith(("alias/", "airflow-"))}  # and MWAA's bucket
     only_on_aws |= {f"pipelines-{env}-{role}" for role in ("firehose", "glue", "vehicle-api-downloader", "mwaa")}
     only_on_aws |= {

@@ -122,7 +122,7 @@ def uber_movement(target: Target) -> str:
     )
     key = f"{UBER_RAW_PREFIX}{hour:%Y/%m/%d/%H}/smoke-{target.tag}"  # Firehose's arrival-hour layout
     target.client("s3").put_object(Bucket=settings.raw_bucket, Key=key, Body=body.encode())
-    run_dag(target, "uber_movement", {"hours": [f"{hour:%Y-%m-%d-%H}"]})
+    run_dag(target, "uber_movement", {"hours": [f"{hour:%Y-%m-%dT%H}"]})
     [[rows, ids]] = athena(
         target,
         f"SELECT count(*), count(DISTINCT replay_id) FROM travel_times "

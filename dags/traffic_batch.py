@@ -43,15 +43,13 @@ from pipelines.run_targets import DAY_TARGET
 from pipelines.settings import SETTINGS
 from pipelines.timetables import PreviousDayTimetable
 from pipelines.traffic.checks import ProcessedDayError, check_day
-from pipelines.traffic.tables import PROCESSED_TABLE, PUBLISHED, REJECTS_TABLE, covered, crawler_config, sql_params
+from pipelines.traffic.tables import PROCESSED_TABLE, PUBLISHED, REJECTS_TABLE, covered, crawler_config
 
 with pipeline_dag(
     "traffic_batch",
     pipeline="traffic",
-    target=DAY_TARGET,
-    target_param=DAY_TARGET.param("Day to process"),
+    target=DAY_TARGET.asked("Day to process"),
     failure="Traffic batch failed",
-    sql_params=sql_params(SETTINGS),
     description="Daily at 07:30 UTC for the previous day: crawler, then Athena ETL repartitioned by event time.",
     schedule=PreviousDayTimetable(delay=timedelta(hours=7, minutes=30)),
     max_active_runs=1,  # one crawler and one writer of the processed table at a time

@@ -44,11 +44,16 @@ from pipelines.run_targets import HOURS_TARGET
 from pipelines.settings import SETTINGS
 from pipelines.uber_movement.checks import ArrivalCheckError, check_hours
 from pipelines.uber_movement.pending import mark_checked_hours, pending_hours
-from pipelines.uber_movement.tables import JOB, RAW_PREFIX, TABLE, covered, crawler_config, run_hour, sql_params
+from pipelines.uber_movement.tables import JOB, RAW_PREFIX, TABLE, covered, crawler_config, run_hour
 
 LOOKBACK_HOURS = 48  # the safety net looks this far back; older hours by the `hours` param
 MAX_HOURS_PER_RUN = 24  # a backlog is worked off over several runs, oldest first
-TARGET = HOURS_TARGET.named("find_pending_hours")
+TARGET = HOURS_TARGET.asked(
+    "Arrival hours to type again",
+    resolved_by="find_pending_hours",
+    max_items=MAX_HOURS_PER_RUN,
+    description="Empty: the hours whose raw files changed since they were published.",
+)
 ARRIVALS = Asset(
     name="uber_movement_arrivals",
     uri=f"s3://{SETTINGS.raw_bucket}/{RAW_PREFIX}",
@@ -73,13 +78,7 @@ with pipeline_dag(
     "uber_movement",
     pipeline="uber_movement",
     target=TARGET,
-    target_param=TARGET.param(
-        "Arrival hours to type again",
-        max_items=MAX_HOURS_PER_RUN,
-        description="Empty: the hours whose raw files changed since they were published.",
-    ),
     failure="Uber Movement processing failed",
-    sql_params=sql_params(SETTINGS),
     description="On arrival (SQS-watched asset) and every 30 min: new Uber Movement arrival hours to typed Parquet.",
     schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("*/30 * * * *", timezone="UTC"), assets=ARRIVALS),
     max_active_runs=1,

@@ -67,8 +67,7 @@ LAMBDA_CLIENT_CONFIG = {"read_timeout": DOWNLOADER_TIMEOUT_SECONDS + 60, "retrie
 with pipeline_dag(
     "vehicle_api_download",
     pipeline="vehicle_api",
-    target=DAY_TARGET,
-    target_param=DAY_TARGET.param("Day to download"),
+    target=DAY_TARGET.asked("Day to download"),
     failure="Vehicle API download failed",
     description="Daily at 01:00 UTC for the previous day: paginated API download into S3 via Lambda.",
     schedule=PreviousDayTimetable(delay=timedelta(hours=1)),

@@ -38,7 +38,6 @@ from airflow.sdk import PartitionedAssetTimetable, chain, task
 
 from pipelines.recipe import pipeline_dag
 from pipelines.run_targets import DAYS_TARGET
-from pipelines.settings import SETTINGS
 from pipelines.tasks import LEASE, acquire_writer_lock, fail_fast, release_writer_lock
 from pipelines.vehicle_api.assets import ASSETS
 from pipelines.vehicle_api.checks import (
@@ -49,22 +48,21 @@ from pipelines.vehicle_api.checks import (
 )
 from pipelines.vehicle_api.dates import complete_dates
 from pipelines.vehicle_api.raw_days import read_raw
-from pipelines.vehicle_api.tables import LOCK, TABLES, covered, sql_params
+from pipelines.vehicle_api.tables import LOCK, TABLES, covered
 
-TARGET = DAYS_TARGET.named("resolve_dates")
+TARGET = DAYS_TARGET.asked(
+    "Dates to process",
+    resolved_by="resolve_dates",
+    min_items=1,  # none at all: leave the param empty
+    max_items=100,  # measurement_intervals: one partition per date, 100 per statement
+    description="Used by a manual run without a partition key.",
+)
 
 with pipeline_dag(
     "vehicle_api_processing",
     pipeline="vehicle_api",
     target=TARGET,
-    target_param=TARGET.param(
-        "Dates to process",
-        min_items=1,  # none at all: leave the param empty
-        max_items=100,  # measurement_intervals: one partition per date, 100 per statement
-        description="Used by a manual run without a partition key.",
-    ),
     failure="Vehicle API processing failed",
-    sql_params=sql_params(SETTINGS),
     description="Triggered by the vehicle API assets (both endpoints): Athena SQL per downloaded date.",
     schedule=PartitionedAssetTimetable(assets=ASSETS["vehicles"] & ASSETS["sensor-data"]),
     max_active_runs=1,  # and a writer lock, which backfills respect too

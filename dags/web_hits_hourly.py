@@ -35,17 +35,15 @@ from pipelines.run_targets import HOUR_TARGET
 from pipelines.settings import SETTINGS
 from pipelines.timetables import PreviousHourTimetable
 from pipelines.web_hits.checks import HourCheckError, check_hour
-from pipelines.web_hits.tables import AGGREGATES, JOB, covered, sql_params
+from pipelines.web_hits.tables import AGGREGATES, JOB, covered
 
 MAX_HOURS_AT_ONCE = 4  # hours are independent: a backfill runs a few at once, each with its job run
 
 with pipeline_dag(
     "web_hits_hourly",
     pipeline="web_hits",
-    target=HOUR_TARGET,
-    target_param=HOUR_TARGET.param("Hour to process"),
+    target=HOUR_TARGET.asked("Hour to process"),
     failure="Web hits aggregation failed",
-    sql_params=sql_params(SETTINGS),
     database=SETTINGS.aggregated_database,
     description="Hourly at :10 for the previous UTC hour: Glue Spark job counting web hits three ways.",
     schedule=PreviousHourTimetable(),

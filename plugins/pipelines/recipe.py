@@ -21,6 +21,7 @@ A DAG file chains these as the Amazon provider's system tests do (``chain(setup,
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Generator, Sequence
@@ -54,6 +55,15 @@ from pipelines.tasks import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def _sql_params(pipeline: str) -> dict[str, Any]:
+    """``pipelines.<pipeline>.tables.sql_params(SETTINGS)``, or none for a pipeline without SQL."""
+    try:
+        tables = importlib.import_module(f"pipelines.{pipeline}.tables")
+    except ModuleNotFoundError:
+        return {}
+    return tables.sql_params(SETTINGS) if hasattr(tables, "sql_params") else {}
 
 
 def _dag_file() -> str:
@@ -206,16 +216,15 @@ def pipeline_dag(
     *,
     pipeline: str,
     target: RunTarget,
-    target_param: Any,
     failure: str,
     schedule: Any,
-    sql_params: dict[str, Any] | None = None,
     database: str = SETTINGS.lake_database,
     **dag_kwargs: Any,
 ) -> Generator[Pipeline, None, None]:
-    """A pipeline DAG (see the module). ``pipeline``: its name (its package under
-    ``pipelines``, its SQL folder, its events' source ``pipelines.<pipeline>``); ``target_param``:
-    ``target.param(...)``; ``failure``: the failure event's detail-type; the rest goes to ``DAG``."""
+    """A pipeline DAG (see the module). ``pipeline``: its name: its package under ``pipelines``
+    (whose ``tables.sql_params`` give its SQL's ``params.*``), its SQL folder, its events' source
+    ``pipelines.<pipeline>``; ``target``: what a run processes, as ``RunTarget.asked`` gives it;
+    ``failure``: the failure event's detail-type; the rest goes to ``DAG``."""
     dag_file = _dag_file()
     with DAG(
         dag_id=dag_id,
@@ -229,11 +238,11 @@ def pipeline_dag(
             "attempt_of": attempt_of,
             **MACROS,
         },
-        params={target.param_name: target_param},
+        params={target.param_name: target.param()},
         **dag_kwargs,
     ) as dag:
         dag.fileloc = dag_file  # not this module's
-        recipe = Pipeline(dag, pipeline, target, sql_params or {}, database)
+        recipe = Pipeline(dag, pipeline, target, _sql_params(pipeline), database)
         yield recipe
         failure_event(
             dag,

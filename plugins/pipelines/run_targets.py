@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,12 +57,35 @@ class RunTarget:
     period: str  # "day" or "hour"
     many: bool  # a list, returned by the DAG's resolving task
     event_field: str  # the failure event's detail field
-    resolving_task: str = ""  # for a list: the task returning it
+    # How a DAG asks for it (``asked``): the param's title, bounds and description; for a list,
+    # the task returning it.
+    title: str = ""
+    resolving_task: str = ""
+    min_items: int | None = None
+    max_items: int | None = None
+    description: str = ""
 
-    def param(
-        self, title: str, *, min_items: int | None = None, max_items: int | None = None, description: str = ""
-    ) -> Param:
+    def asked(
+        self,
+        title: str,
+        *,
+        resolved_by: str = "",
+        min_items: int | None = None,
+        max_items: int | None = None,
+        description: str = "",
+    ) -> RunTarget:
+        """This target as one DAG asks for it: its param's ``title`` (and, for a list, bounds), and
+        for a list the task ``resolved_by`` that returns it."""
+        if self.many != bool(resolved_by):
+            raise ValueError("a list target, and only a list target, is returned by a resolving task")
+        return replace(self, title=title, resolving_task=resolved_by, min_items=min_items, max_items=max_items,
+                       description=description)  # fmt: skip
+
+    def param(self) -> Param:
         """The manual run's param, validated when the run is created (CLI, REST API, UI form)."""
+        if not self.title:
+            raise ValueError(f"the {self.param_name!r} target is not asked for yet: use .asked(title)")
+        title, min_items, max_items, description = self.title, self.min_items, self.max_items, self.description
         if self.period == "day":
             form, one = "YYYY-MM-DD", {"format": "date", "pattern": day_pattern(), "maxLength": 10}
         else:  # a list still reads the earlier YYYY-MM-DD-HH
@@ -79,10 +102,6 @@ class RunTarget:
             description or f"Empty: the run's own {self.period} (the previous {self.period} of a scheduled run)."
         )
         return Param(None, type=["null", "string"], **one, title=title, description=description)
-
-    def named(self, resolving_task: str) -> RunTarget:
-        """This list target, returned by the DAG's task ``resolving_task``."""
-        return RunTarget(self.param_name, self.period, self.many, self.event_field, resolving_task)
 
     def write(self, start: datetime) -> str:
         """A period's start as this target writes it."""

@@ -13,7 +13,7 @@ from pipelines.run_targets import HOURS_TARGET
 from pipelines.settings import SETTINGS
 from pipelines.timetables import PreviousHourTimetable
 
-TARGET = HOURS_TARGET.named("pick_hours")
+TARGET = HOURS_TARGET.asked("Hours", resolved_by="pick_hours", max_items=3)
 JOB = GlueJob("recipe-test", "glue/recipe_test.py", "lake_database", "recipe_test/_reports/")
 
 
@@ -23,9 +23,7 @@ def composed():
         "recipe_test",
         pipeline="recipe_test",
         target=TARGET,
-        target_param=TARGET.param("Hours", max_items=3),
         failure="Recipe test failed",
-        sql_params={"lake_database": "lake"},
         schedule=PreviousHourTimetable(),
     ) as recipe:
         creates = recipe.create_tables("daily", "create_daily")
@@ -54,7 +52,7 @@ def test_a_ddl_template_makes_the_table_and_its_attempts_table(composed):
         {"table": "daily", "published": "daily", "attempts": False},
         {"table": "daily_attempts", "published": "daily", "attempts": True},
     ]
-    assert created[0].params["lake_database"] == "lake" and created[0].database == SETTINGS.lake_database
+    assert created[0].database == SETTINGS.lake_database  # a pipeline without a package: no params.* of its own
     assert composed.dag.get_task("check_query").database == "other"
 
 

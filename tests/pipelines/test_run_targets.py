@@ -77,7 +77,7 @@ def test_a_run_without_logical_date_takes_its_data_interval():
 
 
 def test_a_list_target_is_its_resolving_tasks_answer_in_templates_and_in_the_failure_event():
-    target = HOURS_TARGET.named("find_pending_hours")
+    target = HOURS_TARGET.asked("Hours", resolved_by="find_pending_hours")
     pulled = []
     ti = SimpleNamespace(xcom_pull=lambda task_ids: pulled.append(task_ids) or ["2024-05-01T13", "2024-05-01T14"])
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
@@ -112,10 +112,19 @@ def test_one_hour_form_the_hours_param_still_reads_the_earlier_one():
     ],
 )
 def test_the_param_validates_as_the_run_is_created(target, value, accepted):
-    param = target.param("What", max_items=3)
+    param = target.asked("What", resolved_by="resolve" if target.many else "", max_items=3).param()
     if accepted:
         assert param.resolve(value) == value
     else:
         with pytest.raises(ParamValidationError):
             param.resolve(value)
     assert "YYYY-MM-DD" in param.schema["title"]
+
+
+def test_a_target_is_asked_for_before_it_makes_a_param_and_only_a_list_has_a_resolving_task():
+    with pytest.raises(ValueError, match="use .asked"):
+        DAY_TARGET.param()
+    with pytest.raises(ValueError, match="only a list target"):
+        DAY_TARGET.asked("Day", resolved_by="resolve")
+    with pytest.raises(ValueError, match="only a list target"):
+        DAYS_TARGET.asked("Days")

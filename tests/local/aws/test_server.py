@@ -47,4 +47,7 @@ def test_a_request_that_comes_before_the_restored_runs_are_reattached_waits_for_
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
     )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"account": "123456789012", "answered_after_reattach": True}
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "account": "123456789012",
+        "answered_after_reattach": True,
+    }

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import moto
 import pytest
 
 from local.aws.credentials import ENVIRONMENT
@@ -49,6 +50,16 @@ from pipelines.settings import SETTINGS  # noqa: E402
 from tests.support import scheduling, tiers  # noqa: E402
 
 tiers.install()
+
+
+def _refused_mock_aws(*args: object, **kwargs: object) -> None:
+    raise RuntimeError(
+        "moto's mock_aws resets every backend of the process, the session's local AWS included "
+        "(every later test of the worker then fails): use the local_aws fixture and names of the test's own"
+    )
+
+
+moto.mock_aws = _refused_mock_aws
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import logging
 import sys
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
@@ -54,8 +53,6 @@ from pipelines.tasks import (
     verify_writer_lock,
 )
 
-log = logging.getLogger(__name__)
-
 
 def _sql_params(pipeline: str) -> dict[str, Any]:
     """``pipelines.<pipeline>.tables.sql_params(SETTINGS)``, or none for a pipeline without SQL."""
@@ -75,11 +72,15 @@ def _dag_file() -> str:
     return frame.f_code.co_filename
 
 
+def _attempt_name(ti: Any, table: str) -> str:
+    """The name of the run's attempt at ``table``, as its ``find_<table>_attempt`` task found it."""
+    return ti.xcom_pull(task_ids=find_attempt_task_id(table))["name"]
+
+
 @pass_context
 def attempt_of(context: Any, table: str) -> str:
-    """Jinja's ``{{ attempt_of("table") }}``: the name of the run's attempt at ``table``, as its
-    ``find_<table>_attempt`` task found it."""
-    return context["ti"].xcom_pull(task_ids=find_attempt_task_id(table))["name"]
+    """Jinja's ``{{ attempt_of("table") }}`` (``_attempt_name``)."""
+    return _attempt_name(context["ti"], table)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class Run:
     ti: Any
 
     def attempt(self, table: str) -> str:
-        return self.ti.xcom_pull(task_ids=find_attempt_task_id(table))["name"]
+        return _attempt_name(self.ti, table)
 
 
 # (GetQueryResults' answer, the run) -> the checked figures; raises one of the check's errors

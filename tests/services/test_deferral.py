@@ -11,6 +11,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from pipelines.settings import SETTINGS
+from pipelines.traffic.tables import sql_params
 from tests.support.services import (
     assert_day_is_exact,
     land_traffic,
@@ -20,21 +22,12 @@ from tests.support.services import (
     task_states,
     wait_for_success,
 )
+from tests.support.traffic_sql import statements
 
 pytestmark = pytest.mark.services
 DAY = date(2020, 8, 3)  # apart from the other service tests' days
-AWS_WAITS = {
-    "crawl_raw",
-    "create_traffic_processed",
-    "create_traffic_processed_attempts",
-    "create_traffic_rejects",
-    "create_traffic_rejects_attempts",
-    "create_lines_table",
-    "add_line_partitions",
-    "insert_day",
-    "insert_rejects",
-    "check_query",
-}
+# The crawl and every Athena statement of the run (the ETL's, as its harness lists them).
+AWS_WAITS = {"crawl_raw", "check_query", *(s.task_id for s in statements(sql_params(SETTINGS)))}
 
 
 @pytest.fixture

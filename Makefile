@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 COMPOSE_SCHEMA := $(VENV)/share/compose_spec.json
 export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
 
-.PHONY: help install browser jdk run env demo test test-fast lint format bench package deploy smoke clean
+.PHONY: help install browser jdk postgres run env demo test test-fast lint format bench package deploy smoke clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ jdk: ## Make sure javac 17 is there: the local Glue jobs compile their S3 file s
 	@command -v javac >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless >/dev/null; }
 	@javac -version
 
+postgres: ## Make sure PostgreSQL's server programs are there: the local stack's metadata DB (Debian package; needs root; macOS: brew install postgresql@15)
+	@$(BIN)/python -c "from local.postgres import bin_dir; bin_dir()" 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@$(BIN)/python -c "from local.postgres import bin_dir; print(bin_dir())"
+
 run: install ## Start local AWS + Airflow (api-server, scheduler, dag-processor, triggerer); Ctrl-C stops
 	$(BIN)/python -m local.stack
 
@@ -54,7 +58,7 @@ env: ## Print the exports that point the airflow CLI at `make run`: eval "$(make
 demo: install ## Run every pipeline end to end on the embedded local stack and print the results
 	$(BIN)/python -m local.demo
 
-test: install browser jdk ## Run all tests, the services tier beside the rest (tiers: tests/README.md)
+test: install browser jdk postgres ## Run all tests, the services tier beside the rest (tiers: tests/README.md)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: install ## The edit loop: no pipeline run end to end, no JVM, no Airflow services (tests/README.md)

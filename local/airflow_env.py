@@ -14,6 +14,7 @@ from pathlib import Path
 
 from deploy.template import Resolver
 from local.aws.credentials import ACCESS_KEY_ID, ENVIRONMENT, SECRET_ACCESS_KEY
+from local.postgres import LocalPostgres
 from pipelines.settings import SETTINGS, Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,8 +49,11 @@ def _persistent_secret(path: Path) -> str:
     return path.read_text().strip()
 
 
-def airflow_env(home: Path, aws_endpoint: str, api_port: int, settings: Settings = SETTINGS) -> dict[str, str]:
-    """Variables for every Airflow process of the local stack (``home`` holds its state).
+def airflow_env(
+    home: Path, aws_endpoint: str, api_port: int, database_url: str, settings: Settings = SETTINGS
+) -> dict[str, str]:
+    """Variables for every Airflow process of the local stack (``home`` holds its state;
+    ``database_url``: its metadata database, the stack's PostgreSQL: ``local.postgres``).
 
     The AWS connection and the SDK's default region are the settings' region
     (``PIPELINES_AWS_REGION``), so every client of the stack acts where the resources are.
@@ -66,7 +70,7 @@ def airflow_env(home: Path, aws_endpoint: str, api_port: int, settings: Settings
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": "8",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home}/airflow.db",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database_url,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
         "AIRFLOW__API__PORT": str(api_port),
@@ -118,7 +122,9 @@ def main(argv: list[str] | None = None) -> None:
     recorded = recorded_ports(args.home)
     aws_port = args.aws_port or recorded.get("aws_port") or int(os.environ.get("LOCAL_AWS_PORT", 4566))
     api_port = args.api_port or recorded.get("api_port") or int(os.environ.get("AIRFLOW_PORT", 8080))
-    env = airflow_env(args.home, f"http://127.0.0.1:{aws_port}", api_port)
+    postgres_port = recorded.get("postgres_port") or int(os.environ.get("POSTGRES_PORT", 5433))
+    database_url = LocalPostgres(args.home / "postgres", postgres_port).url
+    env = airflow_env(args.home, f"http://127.0.0.1:{aws_port}", api_port, database_url)
     for name, value in env.items():
         print(f"export {name}={shlex.quote(value)}")
     print(f"export LOCAL_AWS_URL=http://127.0.0.1:{aws_port}  # for --endpoint-url in the docs' examples")

@@ -28,6 +28,7 @@ from botocore.client import BaseClient
 
 from local.airflow_env import DEFAULT_HOME, LOCAL_USER, REPO, airflow_env, record_ports
 from local.aws.credentials import local_client
+from local.postgres import LocalPostgres
 from local.provision import provision
 from pipelines.settings import load
 
@@ -117,6 +118,7 @@ class DevStack:
         traffic_days: int = 0,
         ingest_port: int | None = None,
         keep_state: bool = True,
+        postgres_port: int | None = None,
     ) -> None:
         """``settings_env``: PIPELINES_* variables for this stack only (e.g. another region);
         ``traffic_days``: days of generated traffic the provisioning writes (``make run``: 2);
@@ -134,7 +136,8 @@ class DevStack:
         self._vehicle_api_argv = ["--port", str(vehicle_api_port), *vehicle_api_args]
         self.ui_url = f"http://127.0.0.1:{api_port}"
         self.ingest_url = f"http://127.0.0.1:{ingest_port or free_port()}"
-        self.env = {**environ, **airflow_env(home, self.aws_endpoint, api_port, self.settings)}
+        self.postgres = LocalPostgres(home / "postgres", postgres_port or free_port())
+        self.env = {**environ, **airflow_env(home, self.aws_endpoint, api_port, self.postgres.url, self.settings)}
         self.logs = home / "logs"
         self.procs: dict[str, subprocess.Popen] = {}
         self._argv: dict[str, list[str]] = {}
@@ -228,6 +231,7 @@ class DevStack:
 
     def start(self, timeout: float = 180) -> DevStack:
         try:
+            self.postgres.start()
             self._spawn(
                 "local-aws",
                 [
@@ -269,7 +273,9 @@ class DevStack:
                 self._spawn(service, [sys.executable, "-m", "airflow", service, *skip])
             wait_for(lambda: http_ok(f"{self.ui_url}/api/v2/monitor/health"), "Airflow api-server", timeout, self.procs)
             # What `make env` points the CLI at: this stack's ports, whatever the shell exports.
-            record_ports(self.home, {"aws_port": self.aws_port, "api_port": self.api_port})
+            record_ports(
+                self.home, {"aws_port": self.aws_port, "api_port": self.api_port, "postgres_port": self.postgres.port}
+            )
         except BaseException:
             self.stop()
             raise
@@ -277,6 +283,7 @@ class DevStack:
 
     def stop(self, grace: float = 20) -> None:
         stop_in_reverse(self.procs, grace)  # Airflow services first, the AWS they talk to last
+        self.postgres.stop()  # then their database
 
     def __enter__(self) -> DevStack:
         return self.start()
@@ -294,10 +301,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("AIRFLOW_PORT", 8080)))
     parser.add_argument("--vehicle-api-port", type=int, default=int(os.environ.get("VEHICLE_API_PORT", 8400)))
     parser.add_argument("--ingest-port", type=int, default=int(os.environ.get("INGEST_PORT", 8500)))
+    parser.add_argument("--postgres-port", type=int, default=int(os.environ.get("POSTGRES_PORT", 5433)))
     args = parser.parse_args(argv)
 
     stack = DevStack(
-        args.home, args.aws_port, args.api_port, args.vehicle_api_port, traffic_days=2, ingest_port=args.ingest_port
+        args.home,
+        args.aws_port,
+        args.api_port,
+        args.vehicle_api_port,
+        traffic_days=2,
+        ingest_port=args.ingest_port,
+        postgres_port=args.postgres_port,
     )
     print(f"starting local AWS on {stack.aws_endpoint} and Airflow on {stack.ui_url} (logs in {stack.logs}) ...")
     stack.start()

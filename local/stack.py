@@ -125,6 +125,7 @@ class DevStack:
         ``ingest_port``: the Uber Movement ingest endpoint's (default: a free one);
         ``keep_state``: whether the local AWS keeps its state across restarts (``make run``: yes)."""
         self.traffic_days = traffic_days
+        self.keep_state = keep_state
         self._state_argv = [] if keep_state else ["--no-state"]
         self.home = home
         environ = {**os.environ, **(settings_env or {})}
@@ -283,7 +284,9 @@ class DevStack:
 
     def stop(self, grace: float = 20) -> None:
         stop_in_reverse(self.procs, grace)  # Airflow services first, the AWS they talk to last
-        self.postgres.stop()  # then their database
+        # then their database, and its files with it when the stack keeps no state (as root they are
+        # outside the stack's home, which a test removes: local.postgres)
+        self.postgres.stop() if self.keep_state else self.postgres.remove()
 
     def __enter__(self) -> DevStack:
         return self.start()

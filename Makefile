@@ -49,13 +49,13 @@ postgres: ## Make sure PostgreSQL's server programs are there: the local stack's
 	@$(BIN)/python -c "from local.postgres import bin_dir; bin_dir()" 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 	@$(BIN)/python -c "from local.postgres import bin_dir; print(bin_dir())"
 
-run: install ## Start local AWS + Airflow (api-server, scheduler, dag-processor, triggerer); Ctrl-C stops
+run: install postgres ## Start local AWS + Airflow (api-server, scheduler, dag-processor, triggerer, a Celery worker) on PostgreSQL; Ctrl-C stops
 	$(BIN)/python -m local.stack
 
 env: ## Print the exports that point the airflow CLI at `make run`: eval "$(make -s env)"
 	@$(BIN)/python -m local.airflow_env
 
-demo: install ## Run every pipeline end to end on the embedded local stack and print the results
+demo: install postgres ## Run every pipeline end to end on the embedded local stack and print the results
 	$(BIN)/python -m local.demo
 
 test: install browser jdk postgres ## Run all tests, the services tier beside the rest (tiers: tests/README.md)
@@ -86,5 +86,6 @@ smoke: install ## After make deploy: each pipeline once on the stack: make smoke
 	$(BIN)/python -m deploy.smoke --env "$(ENV)" --region "$(REGION)" $(if $(DAY),--day "$(DAY)",) \
 		$(if $(HOUR),--hour "$(HOUR)",) $(if $(LOCAL),--local,)
 
-clean: ## Remove local state and build output (keeps .venv)
+clean: ## Remove local state (the stack's PostgreSQL with it) and build output (keeps .venv)
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m local.postgres --remove .local; fi
 	rm -rf .local dist

@@ -2,7 +2,7 @@
 ### Health check
 
 Proves the chain Airflow -> Amazon provider -> AWS (MWAA's or the local one) end to end:
-writes a small JSON object for the run's day to the artifacts bucket with the provider's
+writes a small JSON object for the run's day (its logical date's, else the day it was triggered) to the artifacts bucket with the provider's
 `S3CreateObjectOperator`, waits for it with `S3KeySensor`, then reads it back and checks
 its content. Reruns overwrite the same key, so the bucket holds one object per day.
 """
@@ -20,8 +20,11 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from pipelines.dag_defaults import default_args
 from pipelines.settings import SETTINGS
 
-KEY = "healthcheck/{{ ds }}.json"
-PAYLOAD = '{"dag_id": "{{ dag.dag_id }}", "day": "{{ ds }}", "run_id": "{{ run_id }}"}'
+# The run's day: its logical date's, or for a run triggered without one (`airflow dags trigger
+# healthcheck`, Airflow 3's default) the day it was triggered, where `ds` is undefined.
+DAY = "{{ (dag_run.logical_date or dag_run.run_after) | ds }}"
+KEY = f"healthcheck/{DAY}.json"
+PAYLOAD = json.dumps({"dag_id": "{{ dag.dag_id }}", "day": DAY, "run_id": "{{ run_id }}"})
 
 with DAG(
     dag_id="healthcheck",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from deploy.template import Resolver
 from local.aws.credentials import ACCESS_KEY_ID, ENVIRONMENT, SECRET_ACCESS_KEY
+from local.mwaa_workers import celery_env
 from local.postgres import LocalPostgres
 from pipelines.settings import SETTINGS, Settings
 
@@ -53,7 +54,8 @@ def airflow_env(
     home: Path, aws_endpoint: str, api_port: int, database_url: str, settings: Settings = SETTINGS
 ) -> dict[str, str]:
     """Variables for every Airflow process of the local stack (``home`` holds its state;
-    ``database_url``: its metadata database, the stack's PostgreSQL: ``local.postgres``).
+    ``database_url``: its metadata database, the stack's PostgreSQL: ``local.postgres``; tasks run
+    on Celery workers fed by the local SQS: ``local.mwaa_workers``).
 
     The AWS connection and the SDK's default region are the settings' region
     (``PIPELINES_AWS_REGION``), so every client of the stack acts where the resources are.
@@ -68,9 +70,8 @@ def airflow_env(
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__PARALLELISM": "8",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database_url,
+        **celery_env(aws_endpoint, database_url, settings, mwaa_role_arn(settings)),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
         "AIRFLOW__API__PORT": str(api_port),

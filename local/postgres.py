@@ -49,7 +49,6 @@ class LocalPostgres:
         self.data = self.root / "data"
         self.socket_dir = self.root / "socket"
         self.log = self.root / "server.log"
-        self._bin = bin_dir()
 
     @property
     def url(self) -> str:
@@ -57,7 +56,7 @@ class LocalPostgres:
         return f"postgresql+psycopg2://{USER}@127.0.0.1:{self.port}/{DATABASE}"
 
     def _run(self, program: str, *args: str) -> subprocess.CompletedProcess[str]:
-        argv = [str(self._bin / program), *args]
+        argv = [str(bin_dir() / program), *args]
         if self._as_postgres:
             argv = ["runuser", "-u", "postgres", "--", *argv]
         return subprocess.run(argv, capture_output=True, text=True, check=True)
@@ -92,3 +91,18 @@ class LocalPostgres:
         """Stop the server (fast: open sessions are ended, committed work kept)."""
         if (self.data / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m local.postgres --remove HOME``: stop the server of the stack in ``HOME`` and
+    delete its files (``make clean``; as root they are outside ``HOME``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m local.postgres", description=main.__doc__)
+    parser.add_argument("--remove", type=Path, required=True, metavar="HOME")
+    args = parser.parse_args(argv)
+    LocalPostgres(args.remove / "postgres", port=0).remove()
+
+
+if __name__ == "__main__":
+    main()

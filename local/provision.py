@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from deploy.glue_scripts import upload_glue_scripts
 from deploy.vehicle_api_lambda import deploy_downloader, put_secret
+from local import mwaa_workers
 from local.aws.credentials import local_client
 from local.sources import traffic as feed
 from pipelines.settings import Settings, load
@@ -124,6 +125,18 @@ def arrival_stream(client: Callable[[str], BaseClient], settings: Settings, buff
     ]
 
 
+def celery_queue(sqs: BaseClient, endpoint_url: str, settings: Settings) -> str:
+    """The environment's Celery task queue, which MWAA creates with the environment."""
+    name = mwaa_workers.queue_name(settings)
+    visibility = str(mwaa_workers.VISIBILITY_TIMEOUT_SECONDS)
+    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": visibility})["QueueUrl"]
+    if url != mwaa_workers.queue_url(endpoint_url, settings):  # the URL the workers were given
+        raise RuntimeError(
+            f"the local SQS named the Celery queue {url}, not {mwaa_workers.queue_url(endpoint_url, settings)}"
+        )
+    return f"sqs {name} (Celery's task queue, visibility {visibility} s)"
+
+
 def provision(
     endpoint_url: str,
     settings: Settings,
@@ -179,6 +192,7 @@ def provision(
     _ignore(("ResourceAlreadyExistsException",), events.create_event_bus, Name=settings.event_bus)
     done.append(f"event bus {settings.event_bus}")
     done.append(subscribe_failure_queue(events, client("sqs"), settings))
+    done.append(celery_queue(client("sqs"), endpoint_url, settings))
     done.extend(upload_glue_scripts(s3, settings))
     done.extend(arrival_stream(client, settings, firehose_buffer_seconds))
 

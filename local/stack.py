@@ -1,7 +1,8 @@
-"""The whole local stack: local AWS + Airflow api-server, scheduler, dag-processor, triggerer.
+"""The whole local stack: local AWS + Airflow api-server, scheduler, dag-processor, triggerer and
+a Celery worker, on the stack's own PostgreSQL, as MWAA runs them.
 
-``python -m local.stack`` (``make run``) starts it on the embedded defaults (SQLite metadata
-DB, LocalExecutor, no Docker) and stops it cleanly on Ctrl-C. Tests and the demo use
+``python -m local.stack`` (``make run``) starts it on the embedded defaults (no Docker) and stops
+it cleanly on Ctrl-C. Tests and the demo use
 ``DevStack`` directly, on free ports and a temporary home.
 """
 
@@ -26,13 +27,14 @@ from typing import Any
 import psutil
 from botocore.client import BaseClient
 
+from local import mwaa_workers
 from local.airflow_env import DEFAULT_HOME, LOCAL_USER, REPO, airflow_env, record_ports
 from local.aws.credentials import local_client
 from local.postgres import LocalPostgres
 from local.provision import provision
 from pipelines.settings import load
 
-SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer", "celery-worker")
 
 
 def free_port() -> int:
@@ -211,21 +213,14 @@ class DevStack:
 
     def airflow(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run an ``airflow`` CLI command against this stack; with ``check``, a failure raises with its output."""
-        for attempt in range(1, 11):
-            result = subprocess.run(
-                [sys.executable, "-m", "airflow", *args],
-                env=self.env,
-                cwd=REPO,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            )
-            # SQLite allows one writer: a CLI write that collides with the services' writes
-            # fails whole (its transaction rolled back) and is simply tried again, for up to a
-            # minute while a busy scheduler holds the lock.
-            if "database is locked" not in result.stderr:
-                break
-            time.sleep(min(attempt, 10))
+        result = subprocess.run(
+            [sys.executable, "-m", "airflow", *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if check and result.returncode != 0:
             raise RuntimeError(f"airflow {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}")
         return result
@@ -270,8 +265,9 @@ class DevStack:
             for service in SERVICES:
                 # Task logs are files under the stack's home, which the api-server reads: no log
                 # server (it would listen on every interface, on ports of its own).
-                skip = ["--skip-serve-logs"] if service in ("scheduler", "triggerer") else []
-                self._spawn(service, [sys.executable, "-m", "airflow", service, *skip])
+                command = service.split("-") if service == "celery-worker" else [service]
+                skip = ["--skip-serve-logs"] if service in ("scheduler", "triggerer", "celery-worker") else []
+                self._spawn(service, [sys.executable, "-m", "airflow", *command, *skip])
             wait_for(lambda: http_ok(f"{self.ui_url}/api/v2/monitor/health"), "Airflow api-server", timeout, self.procs)
             # What `make env` points the CLI at: this stack's ports, whatever the shell exports.
             record_ports(
@@ -323,6 +319,7 @@ def main(argv: list[str] | None = None) -> None:
         f"\nAirflow UI:  {stack.ui_url}   (log in as {user} / {password})\n"
         f"Local AWS:   {stack.aws_endpoint}\n"
         f"Vehicle API: {stack.vehicle_api_url} (sample upstream)\n"
+        f"Workers:     {mwaa_workers.describe(stack.settings)}\n"
         f"Ingest:      POST {stack.ingest_url}/rows (Uber Movement rows -> {stack.settings.uber_movement_stream})\n"
         f'CLI:         eval "$(make -s env)" then e.g. airflow dags trigger healthcheck\n'
         "Press Ctrl-C to stop.",

@@ -108,6 +108,11 @@ SPEC: dict[str, Setting] = {
     "vehicle_api_lambda": Setting(
         "PIPELINES_VEHICLE_API_LAMBDA", "pipelines-{env}-vehicle-api-downloader", "Downloader Lambda function."
     ),
+    "mwaa_class": Setting(
+        "PIPELINES_MWAA_CLASS",
+        "mw1.small",
+        "MWAA environment class: make deploy's, and the one the local stacks imitate (their workers' task slots).",
+    ),
     "vehicle_api_pool": Setting(
         "PIPELINES_VEHICLE_API_POOL", "vehicle_api", "Airflow pool bounding concurrent downloads against the API."
     ),
@@ -155,6 +160,7 @@ class Settings:
     writer_lock_lease_minutes: int
     vehicle_api_secret: str
     vehicle_api_lambda: str
+    mwaa_class: str
     vehicle_api_pool: str
     vehicle_api_page_size: int
     vehicle_api_pool_slots: int

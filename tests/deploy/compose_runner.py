@@ -8,9 +8,10 @@ that folder and the service names resolved to free local ports (as Docker's netw
 publishing would). Dependencies start in order, with their conditions: healthchecks are the
 compose file's own commands, run the same way.
 
-What only a machine with Docker proves: the images build (apt and pip inside them), PostgreSQL
-as the metadata DB (SQLite stands in for the ``postgres`` service here), Python 3.12 of the
-images (this runs on the project's virtualenv), and Docker's own networking.
+The ``postgres`` service is the project's own PostgreSQL server (``local.postgres``, as ``make
+run``'s), on a free port. What only a machine with Docker proves: the images build (apt and pip
+inside them), the ``postgres:16`` image, Python 3.12 of the images (this runs on the project's
+virtualenv), and Docker's own networking.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import yaml
 from botocore.client import BaseClient
 
 from local.aws.credentials import local_client
+from local.postgres import LocalPostgres
 from local.stack import free_port, stop_in_reverse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 # unless the command is bash or python).
 AIRFLOW_IMAGE = {"env": {"AIRFLOW_HOME": "/opt/airflow"}, "workdir": "/opt/airflow", "cmd": []}
 PUBLISHED = {"local-aws": 4566, "vehicle-api": 8400, "api-server": 8080}
-SKIPPED = {"postgres"}  # SQLite stands in for it
+POSTGRES = "postgres"  # the project's own server stands in for its image
 
 
 @dataclass
@@ -102,7 +104,7 @@ class ComposeRun:
         self.root = root
         self.compose = yaml.safe_load(compose_file.read_text())
         self.ports = {service: free_port() for service in PUBLISHED}
-        self.database = root / "metadata.db"
+        self.postgres = LocalPostgres(root / "postgres", free_port())
         self.images: dict[str, Image] = {}
         self.procs: dict[str, subprocess.Popen] = {}
         self._log_files: list = []
@@ -117,7 +119,7 @@ class ComposeRun:
         if service in PUBLISHED:  # the service's own port, as its healthcheck names it
             own, mapped = PUBLISHED[service], self.ports[service]
             value = re.sub(rf"((?:127\.0\.0\.1|localhost)['\"]?(?::|, ?)){own}\b", rf"\g<1>{mapped}", value)
-        value = re.sub(r"postgresql\+psycopg2://\S+@postgres:5432/\w+", f"sqlite:///{self.database}", value)
+        value = value.replace(f"@{POSTGRES}:5432/", f"@127.0.0.1:{self.postgres.port}/")
         value = value.replace("0.0.0.0", "127.0.0.1")
         return re.sub(r"(?<![\w./])/(opt|data|tmp/pipelines)(?=/|$)", lambda m: str(image.host(m.group(0))), value)
 
@@ -202,14 +204,16 @@ class ComposeRun:
         return self
 
     def _start(self, name: str) -> None:
-        if name in self.procs or name in SKIPPED:
+        if name in self.procs:
+            return
+        if name == POSTGRES:
+            self.postgres.start()  # returns once it accepts connections: healthy
             return
         depends = self.compose["services"][name].get("depends_on", {})
         for dependency, rule in depends.items():
-            if dependency in SKIPPED:
-                continue
             self._start(dependency)
-            self._wait(dependency, rule["condition"])
+            if dependency != POSTGRES:
+                self._wait(dependency, rule["condition"])
         self._lay_out(name)
         command, env, cwd = self._prepare(name)
         log = open(self.logs / f"{name}.log", "ab")
@@ -224,13 +228,7 @@ class ComposeRun:
     def airflow(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """``docker compose exec scheduler airflow ...``"""
         command, env, cwd = self._prepare("scheduler")
-        for _ in range(5):
-            result = subprocess.run(
-                ["airflow", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
-            )
-            if "database is locked" not in result.stderr:  # SQLite's one writer, not PostgreSQL's
-                break
-            time.sleep(1)
+        result = subprocess.run(["airflow", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
             raise RuntimeError(f"airflow {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}")
         return result
@@ -240,5 +238,6 @@ class ComposeRun:
 
     def stop(self, grace: float = 20) -> None:
         stop_in_reverse(self.procs, grace)
+        self.postgres.remove()
         for log in self._log_files:
             log.close()

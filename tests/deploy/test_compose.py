@@ -12,11 +12,12 @@ import pytest
 import yaml
 
 from local.airflow_env import mwaa_role_arn
+from local.mwaa_workers import celery_env
 from pipelines.settings import load
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / ".venv" / "share" / "compose_spec.json"
-AIRFLOW_SERVICES = {"airflow-init", "api-server", "scheduler", "dag-processor", "triggerer"}
+AIRFLOW_SERVICES = {"airflow-init", "api-server", "scheduler", "dag-processor", "triggerer", "celery-worker"}
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +76,18 @@ def test_airflow_services_mount_dags_like_mwaa_and_use_the_local_aws(compose):
         assert connection["extra"]["endpoint_url"] == "http://local-aws:4566"
         assert connection["extra"]["role_arn"] == mwaa_role_arn(load({}))  # signs as the MWAA role
         assert service["image"] == "pipelines-airflow:3.3.1"
+
+
+def test_airflow_services_run_mwaas_runtime_as_make_run_does(compose):
+    """PostgreSQL and Celery over the local SQS, with the settings make run gives its services."""
+    settings = load({})
+    for name in AIRFLOW_SERVICES:
+        env = compose["services"][name]["environment"]
+        database = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+        assert database.startswith("postgresql+psycopg2://") and "@postgres:5432/" in database
+        expected = celery_env("http://local-aws:4566", database, settings, mwaa_role_arn(settings))
+        assert {k: env.get(k) for k in expected} == expected, name
+    assert compose["services"]["celery-worker"]["command"] == ["celery", "worker"]
 
 
 def test_airflow_image_is_the_official_3_3_1_on_python_3_12():

@@ -15,17 +15,21 @@ from tests.support.services import wait_for_success
 pytestmark = pytest.mark.services
 
 
-def test_healthcheck_triggered_from_the_cli_succeeds(stack):
+def test_healthcheck_triggered_from_the_cli_as_the_readme_types_it_succeeds(stack):
     wait_for_dag(stack, "healthcheck")
     stack.airflow("dags", "unpause", "healthcheck")
-    run_id = "cli_trigger_2026-04-01"
-    stack.airflow("dags", "trigger", "healthcheck", "--logical-date", "2026-04-01T00:00:00+00:00", "--run-id", run_id)
+    run_id = "cli_trigger"
+    # no --logical-date: Airflow 3 triggers a run without one, whose day is the day it ran
+    stack.airflow("dags", "trigger", "healthcheck", "--run-id", run_id)
 
     wait_for_success(stack, "healthcheck", run_id)
 
+    run = json.loads(stack.airflow("dags", "list-runs", "healthcheck", "-o", "json").stdout.splitlines()[-1])
+    run_after = next(r for r in run if r["run_id"] == run_id)["run_after"]
+    day = run_after[:10]
     s3 = stack.client("s3")
-    body = json.loads(s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key="healthcheck/2026-04-01.json")["Body"].read())
-    assert body == {"dag_id": "healthcheck", "day": "2026-04-01", "run_id": run_id}
+    body = json.loads(s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key=f"healthcheck/{day}.json")["Body"].read())
+    assert body == {"dag_id": "healthcheck", "day": day, "run_id": run_id}
 
 
 def test_every_port_the_stack_opens_listens_on_loopback_only(stack):

@@ -55,7 +55,9 @@ def latency(folder: Path) -> tuple[float, int]:
     """Seconds from the last put to the last typed row queryable, and the rows typed."""
     path = csv_file(folder, LATENCY_ROWS, seed=4)
     expected, _ = typed_independently(path)
-    with DevStack(folder / "stack", aws_port=free_port(), api_port=free_port(), vehicle_api_port=free_port()) as stack:
+    with DevStack(
+        folder / "stack", aws_port=free_port(), api_port=free_port(), vehicle_api_port=free_port(), keep_state=False
+    ) as stack:
         wait_for_dag(stack, "uber_movement", timeout=300)
         stack.airflow("dags", "unpause", "uber_movement")
         time.sleep(10)  # the triggerer picks up the watcher

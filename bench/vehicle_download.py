@@ -28,7 +28,7 @@ def run_once(home: Path, volume: tuple[str, str]) -> float:
     """Seconds from the run's start to its end, as the metadata DB records them."""
     vehicles, readings = volume
     args = ("--rate-limit", str(RATE), "--vehicles-per-day", vehicles, "--readings-per-vehicle", readings)
-    stack = DevStack(home, free_port(), free_port(), free_port(), vehicle_api_args=args)
+    stack = DevStack(home, free_port(), free_port(), free_port(), vehicle_api_args=args, keep_state=False)
     with stack:
         while stack.airflow("dags", "details", "vehicle_api_download", check=False).returncode != 0:
             time.sleep(1)

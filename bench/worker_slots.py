@@ -66,7 +66,7 @@ def measure(stack: DevStack, run: dict) -> RunFigures:
 
 def run_stack(home: Path, deferrable: bool) -> dict[str, RunFigures]:
     settings_env = {"PIPELINES_DEFERRABLE": str(deferrable).lower(), "PIPELINES_POLL_SECONDS": "1"}
-    stack = DevStack(home, free_port(), free_port(), free_port(), settings_env=settings_env)
+    stack = DevStack(home, free_port(), free_port(), free_port(), settings_env=settings_env, keep_state=False)
     with stack:
         day = latest_due_day(timedelta(hours=7, minutes=30))
         deliveries = feed.generate(day - timedelta(days=1), day + timedelta(days=1), seed=3, detector_count=DETECTORS)

@@ -30,7 +30,7 @@ from deploy import package
 from deploy.airflow_api import AirflowApi, AirflowApiError, MwaaApi
 from deploy.glue_scripts import upload_glue_scripts
 from deploy.lambda_package import build_zip
-from pipelines.settings import Settings, load
+from pipelines.settings import SETTINGS, Settings, load
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "deploy" / "pipelines.yaml"
@@ -44,6 +44,7 @@ class Target:
     subnets: list[str]
     security_groups: list[str]
     api_base_url: str
+    environment_class: str = SETTINGS.mwaa_class
 
     @property
     def stack(self) -> str:
@@ -54,6 +55,7 @@ class Target:
             "EnvironmentName": self.env,
             "Phase": phase,
             "VehicleApiBaseUrl": self.api_base_url,
+            "EnvironmentClass": self.environment_class,
             "SubnetIds": ",".join(self.subnets),
             "SecurityGroupIds": ",".join(self.security_groups),
         }
@@ -172,9 +174,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subnets", required=True, help="two private subnet ids, comma-separated")
     parser.add_argument("--security-groups", required=True, help="security group ids, comma-separated")
     parser.add_argument("--api-base-url", required=True, help="the vehicle API's https base URL")
+    parser.add_argument(
+        "--environment-class", default=SETTINGS.mwaa_class, help="MWAA environment class (PIPELINES_MWAA_CLASS)"
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the steps, call nothing")
     args = parser.parse_args(argv)
-    target = Target(args.env, args.region, args.subnets.split(","), args.security_groups.split(","), args.api_base_url)
+    target = Target(
+        args.env,
+        args.region,
+        args.subnets.split(","),
+        args.security_groups.split(","),
+        args.api_base_url,
+        args.environment_class,
+    )
     if args.dry_run:
         for number, step in enumerate(plan(target), start=1):
             print(f"{number}. {step}")

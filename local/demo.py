@@ -20,6 +20,7 @@ import pendulum
 
 from local import athena_queries
 from local.airflow_env import DEFAULT_HOME
+from local.postgres import LocalPostgres
 from local.sources import traffic as feed
 from local.sources import web_hits
 from local.sources.uber_movement import replay, travel_times
@@ -229,7 +230,9 @@ def main() -> None:
     os.environ.setdefault("PIPELINES_VEHICLE_API_PAGE_SIZE", "500")
     # Free ports and its own home, so the demo runs beside a `make run` stack; the home stays
     # afterwards for the task logs, and is emptied when the demo starts again: the runs and data
-    # of an earlier demo must not count for this one.
+    # of an earlier demo must not count for this one (its database's files too: as root they are
+    # outside the home, local.postgres).
+    LocalPostgres(DEMO_HOME / "postgres", port=0).remove()
     shutil.rmtree(DEMO_HOME, ignore_errors=True)
     stack = DevStack(DEMO_HOME, aws_port=free_port(), api_port=free_port(), vehicle_api_port=free_port())
     print(f"starting the local stack (Airflow on {stack.ui_url}, local AWS on {stack.aws_endpoint}) ...")

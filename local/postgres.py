@@ -59,7 +59,11 @@ class LocalPostgres:
         argv = [str(bin_dir() / program), *args]
         if self._as_postgres:
             argv = ["runuser", "-u", "postgres", "--", *argv]
-        return subprocess.run(argv, capture_output=True, text=True, check=True)
+        done = subprocess.run(argv, capture_output=True, text=True)
+        if done.returncode != 0:
+            log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+            raise RuntimeError(f"{program} {' '.join(args)} exited {done.returncode}: {done.stderr.strip()}\n{log}")
+        return done
 
     def _prepare(self) -> None:
         self.socket_dir.mkdir(parents=True, exist_ok=True)

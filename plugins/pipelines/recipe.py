@@ -133,9 +133,14 @@ class Pipeline:
             for name in (table, attempts_table(table))
         ]  # fmt: skip
 
-    def glue_job(self, task_id: str, job: GlueJob, script_args: dict[str, str], **kwargs: Any) -> GlueJobOperator:
+    def glue_job(
+        self, task_id: str, job: GlueJob, script_args: dict[str, str], *, concurrent_run_limit: int = 1, **kwargs: Any
+    ) -> GlueJobOperator:
         """Create or update ``job`` from its declaration and run it with ``script_args`` (and
-        ``--attempt``), waiting deferred; its log lines in the task's log."""
+        ``--attempt``), waiting deferred; its log lines in the task's log. At most
+        ``concurrent_run_limit`` runs of the job at once (its MaxConcurrentRuns), and so at most
+        that many of this task across the DAG's runs, scheduled, manual and backfilled alike
+        (deferred ones count): a run more would be refused by Glue (ConcurrentRunsExceeded)."""
         name = job.name(SETTINGS)
         self._glue_jobs.append((name, task_id))
         return GlueJobOperator(
@@ -154,6 +159,8 @@ class Pipeline:
             waiter_max_attempts=job.timeout_minutes * 60 // SETTINGS.poll_seconds,
             wait_for_completion=True,
             stop_job_run_on_kill=True,
+            concurrent_run_limit=concurrent_run_limit,
+            max_active_tis_per_dag=concurrent_run_limit,
             **kwargs,
         )
 

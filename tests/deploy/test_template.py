@@ -114,3 +114,12 @@ def test_every_queue_has_the_templates_dead_letter_queue_locally_too(local_aws):
             dead_letter_name,
             queue["RedrivePolicy"]["maxReceiveCount"],
         )
+
+
+def test_the_environment_classes_the_template_allows_are_those_the_local_stacks_imitate():
+    from local.mwaa_workers import WORKER_CONCURRENCY
+
+    parameter = template()["Parameters"]["EnvironmentClass"]
+    assert parameter["AllowedValues"] == list(WORKER_CONCURRENCY)
+    assert parameter["Default"] == load({}).mwaa_class == "mw1.small"
+    assert template()["Resources"]["MwaaEnvironment"]["Properties"]["EnvironmentClass"] == {"Ref": "EnvironmentClass"}

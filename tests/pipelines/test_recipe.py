@@ -64,6 +64,13 @@ def test_the_glue_job_is_defined_by_its_declaration_and_each_try_names_its_attem
     assert arguments["--reports_prefix"] == "recipe_test/_reports/"
     assert arguments["--extra-py-files"] == f"s3://{SETTINGS.artifacts_bucket}/glue/attempt_layout.py"
     assert job.deferrable == SETTINGS.deferrable and job.stop_job_run_on_kill
+    # never more tries of the task at once, over every run of the DAG, than the job may run
+    assert (job.concurrent_run_limit, job.max_active_tis_per_dag) == (1, 1)
+
+
+def test_the_web_hits_job_runs_as_many_hours_at_once_as_glue_allows_it(dagbag):
+    job = dagbag.get_dag("web_hits_hourly").get_task("aggregate_hour")
+    assert job.concurrent_run_limit == job.max_active_tis_per_dag == 4
 
 
 def test_the_failure_teardown_follows_every_task_and_names_the_target(composed):

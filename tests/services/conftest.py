@@ -1,4 +1,5 @@
-"""One real local stack (local AWS + the four Airflow services) for every service test.
+"""One real local stack (local AWS + the Airflow services on PostgreSQL and a Celery worker) for
+every service test.
 
 The stack runs in eu-west-1 while the in-process tests use us-east-1: every pipeline is run
 end to end in a second region, as a user who sets PIPELINES_AWS_REGION runs it. Its settings
@@ -24,7 +25,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         aws_port=free_port(),
         api_port=free_port(),
         vehicle_api_port=free_port(),
-        settings_env={"PIPELINES_AWS_REGION": SECOND_REGION},
+        settings_env={
+            "PIPELINES_AWS_REGION": SECOND_REGION,
+            # A task whose worker died is failed (then retried) after 60 s without a heartbeat,
+            # not Airflow's 300 (as on MWAA): test_runtime kills a worker.
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
+        },
         # What is proved here does not need the local AWS's state kept across restarts
         # (tests/local/aws/test_state.py proves that), and its writes answer sooner without.
         keep_state=False,

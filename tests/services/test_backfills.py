@@ -157,38 +157,3 @@ def test_traffic_backfill_beside_manual_runs_leaves_every_day_exact(stack):
         DatabaseName=SETTINGS.lake_database, TableName=PROCESSED_TABLE, PartitionValues=values
     )["Partition"]["StorageDescriptor"]["Location"]
     assert published in {p["StorageDescriptor"]["Location"] for p in attempts if p["Values"][:3] == values}
-
-
-def test_web_hits_backfill_of_three_hours_across_midnight_writes_exact_partitions_per_table(stack):
-    from local.sources import web_hits as source
-    from local.sources.s3_puts import put_objects
-    from pipelines.web_hits.tables import AGGREGATES
-    from tests.support.web_hits_reference import expected_counts, lines_of
-    from tests.support.web_hits_tables import published
-
-    files = [f for hour in source.hours("2024-05-31T22", "2024-06-01T02") for f in source.hour_files(hour, 300, 9)]
-    put_objects(stack.client("s3"), SETTINGS.raw_bucket, ((f.key, f.body) for f in files))
-    # Created while the DAG is paused, then unpaused, two hours at a time: on the stack's SQLite,
-    # creating runs of twenty tasks beside a busy scheduler can meet a lock (Airflow's clean-up
-    # of the partial backfill then stops the scheduler), and four runs of parallel deferring tasks
-    # at once on two cores can lose a task instance's state (docs/troubleshooting.md).
-    wait_for_dag(stack, "web_hits_hourly")
-    stack.airflow("dags", "pause", "web_hits_hourly")
-    stack.airflow(
-        "backfill", "create", "--dag-id", "web_hits_hourly",
-        "--from-date", "2024-05-31T23:00:00+00:00", "--to-date", "2024-06-01T01:00:00+00:00", "--max-active-runs", "2",
-    )  # fmt: skip
-    stack.airflow("dags", "unpause", "web_hits_hourly")
-
-    hours = ["2024-05-31T23", "2024-06-01T00", "2024-06-01T01"]
-    runs = wait_for_runs(stack, "web_hits_hourly", 3, prefix="backfill__", timeout=900)
-    assert sorted((r["logical_date"][:13], r["state"]) for r in runs) == [(hour, "success") for hour in hours], (
-        why_not_green(stack, "web_hits_hourly", runs)
-    )
-    lines = list(lines_of(files))
-    glue = stack.client("glue")
-    for table in AGGREGATES:
-        partitions = glue.get_partitions(DatabaseName=SETTINGS.aggregated_database, TableName=table)["Partitions"]
-        assert sorted("{}-{}-{}T{}".format(*p["Values"]) for p in partitions if p["Values"][0] == "2024") == hours
-    for hour in hours:
-        assert published(stack, hour) == expected_counts(lines, hour), hour

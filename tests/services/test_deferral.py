@@ -1,5 +1,5 @@
-"""Every wait on AWS can be deferred, through the real services: with the scheduler (and so its
-workers) set to defer every Athena statement at once, a traffic_batch run's statements and crawl
+"""Every wait on AWS can be deferred, through the real services: with the Celery worker (where
+the tasks parse their DAG and run) set to defer every Athena statement at once, a traffic_batch run's statements and crawl
 hand their wait to the triggerer (the try's worker log says the task paused as DEFERRED; the
 triggerer's own log of the try holds the trigger's start and its success event), and the run is
 green on the exact day. The run is created as the UI's trigger form creates it, with a logical
@@ -33,9 +33,9 @@ AWS_WAITS = {"crawl_raw", "check_query", *(s.task_id for s in statements(sql_par
 @pytest.fixture
 def every_statement_deferred(stack):
     deployed = str(stack.settings.defer_after_seconds)
-    stack.restart("scheduler", PIPELINES_DEFER_AFTER_SECONDS="0")
+    stack.restart("celery-worker", PIPELINES_DEFER_AFTER_SECONDS="0")
     yield
-    stack.restart("scheduler", PIPELINES_DEFER_AFTER_SECONDS=deployed)
+    stack.restart("celery-worker", PIPELINES_DEFER_AFTER_SECONDS=deployed)
 
 
 def test_every_aws_wait_of_a_traffic_run_is_deferred_to_the_triggerer(stack, every_statement_deferred):

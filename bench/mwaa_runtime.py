@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy
@@ -49,7 +49,11 @@ def latencies(stack: DevStack) -> tuple[list[float], list[float]]:
     engine.dispose()
     logs = stack.home / "airflow" / "logs" / "dag_id=healthcheck"
     ready, after_upstream, upstream_end = [], [], {}
-    for run_id, task_id, scheduled, end in rows:
+    for run_id, task_id, *moments in rows:
+        # SQLite (the runtime before) answers text, PostgreSQL datetimes
+        scheduled, end = (
+            m if isinstance(m, datetime) else datetime.fromisoformat(m).replace(tzinfo=UTC) for m in moments
+        )
         running = first_line_at(logs / f"run_id={run_id}" / f"task_id={task_id}" / "attempt=1.log")
         ready.append((running - scheduled).total_seconds())
         if run_id in upstream_end:
@@ -73,6 +77,7 @@ def demo_seconds() -> float:
 
 def main() -> None:
     demo = demo_seconds()
+    print(f"make demo: {demo:.0f} s", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as home:
         stack = DevStack(Path(home), free_port(), free_port(), free_port(), keep_state=False)
         with stack:

@@ -2,9 +2,9 @@
 ### Health check
 
 Proves the chain Airflow -> Amazon provider -> AWS (MWAA's or the local one) end to end:
-writes a small JSON object for the run's day (its logical date's, else the day it was triggered) to the artifacts bucket with the provider's
-`S3CreateObjectOperator`, waits for it with `S3KeySensor`, then reads it back and checks
-its content. Reruns overwrite the same key, so the bucket holds one object per day.
+writes a small JSON object for the run under its day (the logical date's, else the day it was
+triggered) to the artifacts bucket with the provider's `S3CreateObjectOperator`, waits for it
+with `S3KeySensor`, then reads it back and checks its content. A rerun overwrites its object.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from pipelines.settings import SETTINGS
 # The run's day: its logical date's, or for a run triggered without one (`airflow dags trigger
 # healthcheck`, Airflow 3's default) the day it was triggered, where `ds` is undefined.
 DAY = "{{ (dag_run.logical_date or dag_run.run_after) | ds }}"
-KEY = f"healthcheck/{DAY}.json"
+# One object per run, under its day: a manual run and the scheduled run of one day never read
+# each other's object.
+KEY = "healthcheck/" + DAY + "/{{ run_id }}.json"
 PAYLOAD = json.dumps({"dag_id": "{{ dag.dag_id }}", "day": DAY, "run_id": "{{ run_id }}"})
 
 with DAG(

@@ -105,6 +105,7 @@ class ComposeRun:
         self.compose = yaml.safe_load(compose_file.read_text())
         self.ports = {service: free_port() for service in PUBLISHED}
         self.postgres = LocalPostgres(root / "postgres", free_port())
+        self._postgres_up = False
         self.images: dict[str, Image] = {}
         self.procs: dict[str, subprocess.Popen] = {}
         self._log_files: list = []
@@ -207,7 +208,9 @@ class ComposeRun:
         if name in self.procs:
             return
         if name == POSTGRES:
-            self.postgres.start()  # returns once it accepts connections: healthy
+            if not self._postgres_up:
+                self.postgres.start()  # returns once it accepts connections: healthy
+                self._postgres_up = True
             return
         depends = self.compose["services"][name].get("depends_on", {})
         for dependency, rule in depends.items():

@@ -28,7 +28,9 @@ def test_healthcheck_triggered_from_the_cli_as_the_readme_types_it_succeeds(stac
     run_after = next(r for r in run if r["run_id"] == run_id)["run_after"]
     day = run_after[:10]
     s3 = stack.client("s3")
-    body = json.loads(s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key=f"healthcheck/{day}.json")["Body"].read())
+    body = json.loads(
+        s3.get_object(Bucket=SETTINGS.artifacts_bucket, Key=f"healthcheck/{day}/{run_id}.json")["Body"].read()
+    )
     assert body == {"dag_id": "healthcheck", "day": day, "run_id": run_id}
 
 

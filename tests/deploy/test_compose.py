@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from local.airflow_env import mwaa_role_arn
+from local.aws.credentials import ENVIRONMENT
 from local.mwaa_workers import celery_env
 from pipelines.settings import load
 
@@ -87,6 +88,7 @@ def test_airflow_services_run_mwaas_runtime_as_make_run_does(compose):
         assert database.startswith("postgresql+psycopg2://") and "@postgres:5432/" in database
         expected = celery_env("http://local-aws:4566", database, settings, mwaa_role_arn(settings))
         assert {k: env.get(k) for k in expected} == expected, name
+        assert {k: env.get(k) for k in ENVIRONMENT} == ENVIRONMENT, name  # the key kombu assumes the role with
     assert compose["services"]["celery-worker"]["command"] == ["celery", "worker"]
 
 

@@ -1,7 +1,7 @@
 """Vehicle API download benchmark: ``python -m bench.vehicle_download``.
 
 The sample API allows R requests per second. The download DAG runs through the real Airflow
-services (LocalExecutor) twice in this benchmark: for a day of P pages and for a day of one
+services (a Celery worker, as on MWAA) twice in this benchmark: for a day of P pages and for a day of one
 page per endpoint. Its marginal time, the difference, must stay within 1.5x of the physical
 bound P/R: the API's rate limit, not Airflow's per-task overhead, must bound it.
 """

@@ -84,7 +84,7 @@ def session_members(leader: int) -> list[psutil.Process]:
 
 def stop_in_reverse(procs: dict[str, subprocess.Popen], grace: float) -> None:
     """SIGTERM every process of each service's session, last started first, dead leader or not;
-    SIGKILL what is still there after ``grace`` (a LocalExecutor worker may ignore SIGTERM)."""
+    SIGKILL what is still there after ``grace`` (a task process may ignore SIGTERM)."""
     members = {name: session_members(proc.pid) for name, proc in procs.items()}
     for name in reversed(list(procs)):
         for member in members[name]:

@@ -15,7 +15,7 @@ from local.airflow_env import main as print_env
 from local.airflow_env import record_ports
 from local.stack import DevStack, free_port, http_ok, session_members, wait_for
 
-# A service that starts a worker which ignores SIGTERM, as a LocalExecutor worker does.
+# A service that starts a worker which ignores SIGTERM, as a task process may.
 SERVICE = """
 import os, signal, time
 if os.fork() == 0:

@@ -86,7 +86,11 @@ def test_airflow_env_exports_point_the_cli_at_the_stack(tmp_path):
     assert exports["AIRFLOW_HOME"] == str(tmp_path / "airflow")
     assert exports["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:8999/execution/"
     assert '"endpoint_url": "http://127.0.0.1:4999"' in exports["AIRFLOW_CONN_AWS_DEFAULT"]
-    assert exports["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    # MWAA's runtime, as the services have it: the stack's PostgreSQL (its default port when no
+    # stack has recorded one in the home), Celery over the local SQS
+    assert exports["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == "postgresql+psycopg2://airflow@127.0.0.1:5433/airflow"
+    assert exports["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert exports["AIRFLOW__CELERY__BROKER_URL"] == "sqs://127.0.0.1:4999"
 
 
 @pytest.mark.spark

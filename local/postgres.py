@@ -75,8 +75,20 @@ class LocalPostgres:
                 "initdb", "-D", str(self.data), "-U", USER, "--auth=trust", "--encoding=UTF8", "--no-instructions"
             )
 
+    def running(self) -> bool:
+        """Whether the server is up (``pg_ctl status``; a stale pid file left by a crash is not)."""
+        if not (self.data / "PG_VERSION").exists():
+            return False
+        argv = [str(bin_dir() / "pg_ctl"), "-D", str(self.data), "status"]
+        if self._as_postgres:
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        return subprocess.run(argv, capture_output=True).returncode == 0
+
     def start(self) -> str:
-        """Start the server (created at the first start) and its database; returns ``url``."""
+        """Start the server (created at the first start; a running one is left as it is) and its
+        database; returns ``url``."""
+        if self.running():
+            return self.url
         self._prepare()
         options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
@@ -93,7 +105,7 @@ class LocalPostgres:
 
     def stop(self) -> None:
         """Stop the server (fast: open sessions are ended, committed work kept)."""
-        if (self.data / "postmaster.pid").exists():
+        if self.running():
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
 

@@ -130,10 +130,9 @@ def celery_queue(sqs: BaseClient, endpoint_url: str, settings: Settings) -> str:
     name = mwaa_workers.queue_name(settings)
     visibility = str(mwaa_workers.VISIBILITY_TIMEOUT_SECONDS)
     url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": visibility})["QueueUrl"]
-    if url != mwaa_workers.queue_url(endpoint_url, settings):  # the URL the workers were given
-        raise RuntimeError(
-            f"the local SQS named the Celery queue {url}, not {mwaa_workers.queue_url(endpoint_url, settings)}"
-        )
+    given = mwaa_workers.queue_url(endpoint_url, settings)  # the URL the workers were given
+    if url != given:
+        raise RuntimeError(f"the local SQS named the Celery queue {url}, not {given}")
     return f"sqs {name} (Celery's task queue, visibility {visibility} s)"
 
 

@@ -125,7 +125,9 @@ class DevStack:
         """``settings_env``: PIPELINES_* variables for this stack only (e.g. another region);
         ``traffic_days``: days of generated traffic the provisioning writes (``make run``: 2);
         ``ingest_port``: the Uber Movement ingest endpoint's (default: a free one);
-        ``keep_state``: whether the local AWS keeps its state across restarts (``make run``: yes)."""
+        ``keep_state``: whether the local AWS keeps its state across restarts (``make run``: yes;
+        without, the stack's database files are removed when it stops);
+        ``postgres_port``: its PostgreSQL's (default: a free one)."""
         self.traffic_days = traffic_days
         self.keep_state = keep_state
         self._state_argv = [] if keep_state else ["--no-state"]

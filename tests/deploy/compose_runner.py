@@ -105,7 +105,6 @@ class ComposeRun:
         self.compose = yaml.safe_load(compose_file.read_text())
         self.ports = {service: free_port() for service in PUBLISHED}
         self.postgres = LocalPostgres(root / "postgres", free_port())
-        self._postgres_up = False
         self.images: dict[str, Image] = {}
         self.procs: dict[str, subprocess.Popen] = {}
         self._log_files: list = []
@@ -208,9 +207,7 @@ class ComposeRun:
         if name in self.procs:
             return
         if name == POSTGRES:
-            if not self._postgres_up:
-                self.postgres.start()  # returns once it accepts connections: healthy
-                self._postgres_up = True
+            self.postgres.start()  # once, for every service that needs it; returns when healthy
             return
         depends = self.compose["services"][name].get("depends_on", {})
         for dependency, rule in depends.items():

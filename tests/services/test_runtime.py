@@ -65,7 +65,7 @@ def test_a_day_of_hours_backfilled_beside_a_busy_scheduler_survives_a_killed_wor
     scheduler = stack.procs["scheduler"].pid
 
     # Unpaused first: the scheduler is busy with the latest hour's run while the backfill of
-    # 24 runs (20 tasks each) is created; on PostgreSQL that needs no pause and no retry.
+    # 24 runs (16 tasks each) is created; on PostgreSQL that needs no pause and no retry.
     stack.airflow("dags", "unpause", DAG)
     stack.airflow("backfill", "create", "--dag-id", DAG, "--from-date", f"{FIRST}:00:00+00:00",
                   "--to-date", f"{LAST}:00:00+00:00")  # fmt: skip

@@ -19,7 +19,7 @@ help: ## List the targets
 
 install: $(STAMP) $(COMPOSE_SCHEMA) ## Create .venv with Airflow 3.3.1 and all dev tools (idempotent)
 
-$(STAMP): requirements-mwaa-image.txt requirements.txt requirements-dev.txt $(CONSTRAINTS)
+$(STAMP): requirements-mwaa-image.txt requirements.txt requirements-dev.txt requirements-report.txt $(CONSTRAINTS)
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -28,6 +28,7 @@ $(STAMP): requirements-mwaa-image.txt requirements.txt requirements-dev.txt $(CO
 	grep -v '^--constraint' requirements.txt > $(VENV)/requirements-bundle.txt
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -r requirements-mwaa-image.txt \
 		-r $(VENV)/requirements-bundle.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --only-binary=:all: -r requirements-report.txt
 	touch $@
 
 # The Compose specification's JSON schema, as published inside the docker-compose package.

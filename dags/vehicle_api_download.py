@@ -11,7 +11,7 @@ logical date names, or the `date` param: `pipelines.run_targets`), per endpoint 
    half its timeout at the API's rate limit shared by the pool's slots
    (`PIPELINES_VEHICLE_API_RATE_LIMIT`, `_PAGE_SECONDS`, `_POOL_SLOTS`); a day needing more
    than `max_map_length` invocations fails before any download.
-3. **download_pages**: one mapped `LambdaInvokeFunctionOperator` per batch, in the
+3. **download_pages**: one mapped `LambdaInvocationOperator` per batch, in the
    `vehicle_api` pool that bounds concurrency against the API. Keys are deterministic
    (`vehicle_api/<endpoint>/creation_date=D/page-NNNNN.jsonl`): a retry overwrites.
 4. **check_complete**: records written plus records rejected must equal `total_records`, with
@@ -39,9 +39,9 @@ import json
 import logging
 from datetime import timedelta
 
-from airflow.providers.amazon.aws.operators.lambda_function import LambdaInvokeFunctionOperator
 from airflow.sdk import TaskGroup, task
 
+from pipelines.lambda_invocation import LambdaInvocationOperator
 from pipelines.recipe import pipeline_dag
 from pipelines.run_targets import DAY_TARGET
 from pipelines.settings import SETTINGS
@@ -77,7 +77,7 @@ with pipeline_dag(
 ) as download:
     for endpoint, asset in ASSETS.items():
         with TaskGroup(group_id=endpoint.replace("-", "_")):
-            first_page = LambdaInvokeFunctionOperator(
+            first_page = LambdaInvocationOperator(
                 task_id="first_page",
                 aws_conn_id=SETTINGS.aws_conn_id,
                 function_name=SETTINGS.vehicle_api_lambda,
@@ -92,7 +92,7 @@ with pipeline_dag(
                 return [json.dumps(event) for event in remaining_page_events(json.loads(first), SETTINGS)]
 
             planned = plan_pages(first_page.output)
-            download_pages = LambdaInvokeFunctionOperator.partial(
+            download_pages = LambdaInvocationOperator.partial(
                 task_id="download_pages",
                 aws_conn_id=SETTINGS.aws_conn_id,
                 function_name=SETTINGS.vehicle_api_lambda,
@@ -126,4 +126,5 @@ with pipeline_dag(
                 return summary
 
             planned >> download_pages
-            publish(check_complete(first_page.output, download_pages.output, "{{ run_target() }}"))
+            summary = download.counted(check_complete(first_page.output, download_pages.output, "{{ run_target() }}"))
+            publish(summary)

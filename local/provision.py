@@ -21,6 +21,7 @@ from deploy.vehicle_api_lambda import deploy_downloader, put_secret
 from local import mwaa_workers
 from local.aws.credentials import local_client
 from local.sources import traffic as feed
+from pipelines import run_ledger
 from pipelines.settings import Settings, load
 from pipelines.uber_movement.tables import RAW_PREFIX as UBER_RAW_PREFIX
 
@@ -174,9 +175,13 @@ def provision(
         done.append(f"bucket s3://{bucket}")
 
     glue = client("glue")
-    for database in (settings.raw_database, settings.lake_database, settings.aggregated_database):
+    databases = (settings.raw_database, settings.lake_database, settings.aggregated_database, settings.ledger_database)
+    for database in databases:
         _ignore(("AlreadyExistsException",), glue.create_database, DatabaseInput={"Name": database})
         done.append(f"glue database {database}")
+    ledger = run_ledger.table_input(settings)
+    _ignore(("AlreadyExistsException",), glue.create_table, DatabaseName=settings.ledger_database, TableInput=ledger)
+    done.append(f"glue table {settings.ledger_database}.{ledger['Name']}")
 
     athena = client("athena")
     _ignore(

@@ -48,8 +48,9 @@ def _caller(access_key_id: str, region: str) -> str:
 
 
 def calls_of(response: Any, resource: str) -> list[Call]:
-    """The request's call, and the iam:PassRole AWS checks when a request hands a role to a
-    service (a Glue job or crawler, a Lambda function, created or updated)."""
+    """The request's call (one per resource it names, for a request naming several), and the
+    iam:PassRole AWS checks when a request hands a role to a service (a Glue job or crawler, a
+    Lambda function, created or updated)."""
     authorization = response.headers.get("Authorization") or ""
     if "Credential=" not in authorization:
         return []  # unsigned (a presigned URL or a browser): no identity to check
@@ -58,7 +59,12 @@ def calls_of(response: Any, resource: str) -> list[Call]:
     if resource == "*":
         resource = _named_resource(service, action, parameters, response.path, region)
     caller = _caller(key_id, region)
-    calls = [Call(caller, f"{service}:{action}", resource, region, service)]
+    resources = [resource]
+    if service == "athena" and isinstance(parameters.get("QueryExecutionIds"), list):
+        # BatchGetQueryExecution: IAM checks the workgroup of every query it names.
+        groups = {_query_workgroup(str(q), region) for q in parameters["QueryExecutionIds"]} - {None}
+        resources = sorted(f"arn:aws:athena:{region}:{ACCOUNT_ID}:workgroup/{g}" for g in groups) or ["*"]
+    calls = [Call(caller, f"{service}:{action}", r, region, service) for r in resources]
     role = parameters.get("Role")
     if isinstance(role, str) and action.startswith(("Create", "Update")):
         role_arn = role if role.startswith("arn:") else f"arn:aws:iam::{ACCOUNT_ID}:role/{role}"

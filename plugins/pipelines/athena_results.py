@@ -9,13 +9,23 @@ class ResultShapeError(Exception):
     """A check query did not return exactly one row."""
 
 
-def first_row(results: dict[str, Any]) -> dict[str, int]:
-    """Athena's GetQueryResults (header row first) -> ``{column: int}`` of its single data row."""
+def _value(text: str | None) -> int | str | None:
+    """A cell as the check reads it: counts as ints, NULL as 0, any other text as it is."""
+    if text is None:
+        return 0
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def first_row(results: dict[str, Any]) -> dict[str, Any]:
+    """Athena's GetQueryResults (header row first) -> ``{column: int (or text)}`` of its single data row."""
     rows = results["ResultSet"]["Rows"]
     if len(rows) != 2:
         raise ResultShapeError(f"expected one result row, got {len(rows) - 1}")
     header = [cell["VarCharValue"] for cell in rows[0]["Data"]]
-    values = [int(cell.get("VarCharValue", 0)) for cell in rows[1]["Data"]]
+    values = [_value(cell.get("VarCharValue")) for cell in rows[1]["Data"]]
     return dict(zip(header, values, strict=True))
 
 

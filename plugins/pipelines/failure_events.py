@@ -20,6 +20,7 @@ from airflow.providers.amazon.aws.operators.eventbridge import EventBridgePutEve
 from airflow.sdk import DAG, BaseOperator, task
 from airflow.sdk.exceptions import AirflowSkipException
 
+from pipelines.run_ledger import RECORD_TASK
 from pipelines.settings import SETTINGS
 
 ERROR_KEY = "error"
@@ -50,9 +51,15 @@ def _instance(name: str, task_ids: list[str]) -> dict[str, Any]:
     return {"task_ids": name}
 
 
-def failure_detail(dag_id: str, run_id: str, target: dict[str, Any], failed: list[str], error: str) -> dict[str, Any]:
-    """The event's detail: ``{"dag_id", "run_id", <target>, "failed_tasks", "error"}``."""
-    return {"dag_id": dag_id, "run_id": run_id, **target, "failed_tasks": failed, "error": error[:MAX_ERROR]}
+def failure_detail(
+    dag_id: str, run_id: str, target: dict[str, Any], failed: list[str], error: str, ledger: str | None = None
+) -> dict[str, Any]:
+    """The event's detail: ``{"dag_id", "run_id", <target>, "failed_tasks", "error", "ledger"}``
+    (``ledger``: the run's ledger line, pipelines.run_ledger.summary; None if it was not written)."""
+    return {
+        "dag_id": dag_id, "run_id": run_id, **target, "failed_tasks": failed, "error": error[:MAX_ERROR],
+        "ledger": ledger,
+    }  # fmt: skip
 
 
 def failure_event(
@@ -78,7 +85,9 @@ def failure_event(
         recorded = [ti.xcom_pull(key=ERROR_KEY, **_instance(task_id, ti.task.dag.task_ids)) for task_id in failed]
         looked_up = next((e for lookup in error_lookups if (e := lookup(failed, dag_run))), None)
         error = looked_up or "; ".join(str(e) for e in recorded if e) or "no error recorded: see the failed tasks' logs"
-        return json.dumps(failure_detail(dag_run.dag_id, dag_run.run_id, target, failed, error))
+        recorded_run = ti.xcom_pull(task_ids=RECORD_TASK) if RECORD_TASK in ti.task.dag.task_ids else None
+        ledger = recorded_run.get("summary") if isinstance(recorded_run, dict) else None
+        return json.dumps(failure_detail(dag_run.dag_id, dag_run.run_id, target, failed, error, ledger))
 
     described = describe_failure(target)
     publish_failure_event = EventBridgePutEventsOperator(

@@ -3,8 +3,8 @@
 ``pipeline_dag`` opens the DAG with what every pipeline shares: task defaults (retries, the
 failure's text kept), the SQL search path, the macros (``run_target()``, ``attempt_id()``,
 ``attempt_of(table)``, ``sql_strings``/``sql_dates``), the run target's param; and when the
-``with`` block ends it adds the failure teardown (``pipelines.failure_events``), after every
-task. The ``Pipeline`` it yields makes the tasks:
+``with`` block ends it adds the teardowns every run ends with: the run's ledger rows
+(``pipelines.ledger_task``), then the failure event (``pipelines.failure_events``). The ``Pipeline`` it yields makes the tasks:
 
 - ``sql``: one Athena statement from the pipeline's SQL folder (``include/sql/<pipeline>/``);
   ``create_tables``: a published table and its attempts table from one DDL template;
@@ -13,7 +13,8 @@ task. The ``Pipeline`` it yields makes the tasks:
 - ``crawl``: wait until the crawler is idle, create or update it, run it;
 - ``find_attempts``, ``check``, ``publish``: a run's attempt at each table, the check of a
   query's answer by a verify function, and the switch of the checked partitions
-  (``pipelines.partitions``).
+  (``pipelines.partitions``). A check's figures carry the ledger's counts (``counted`` names
+  another task whose figures do).
 
 A DAG file chains these as the Amazon provider's system tests do (``chain(setup, body, ...)``).
 """
@@ -39,6 +40,7 @@ from pipelines.crawls import crawl_tasks
 from pipelines.dag_defaults import default_args
 from pipelines.failure_events import failure_event
 from pipelines.glue_runs import GlueJob, MissingReportError, job_error_lookup
+from pipelines.ledger_task import record_run
 from pipelines.partitions import attempt_id
 from pipelines.paths import include_dir
 from pipelines.run_targets import RunTarget
@@ -110,6 +112,13 @@ class Pipeline:
     sql_params: dict[str, Any]
     database: str
     _glue_jobs: list[tuple[str, str]] = field(default_factory=list)  # (job name, task id)
+    _counted: list[str] = field(default_factory=list)  # tasks whose figures carry ledger counts
+
+    def counted(self, figures: Any) -> Any:
+        """Count ``figures`` (a task or its output) in the run ledger: its dict's ``ledger`` part
+        (``pipelines.run_ledger.ledger_counts``). ``check`` does so for its own."""
+        self._counted.append(getattr(figures, "operator", figures).task_id)
+        return figures
 
     def sql(
         self, task_id: str, sql_file: str | None = None, *, database: str | None = None, **params: Any
@@ -190,7 +199,7 @@ class Pipeline:
             run = Run(self.target.value(context), context["dag_run"], context["ti"])
             return verify(results, run)
 
-        return checked(query.output)
+        return self.counted(checked(query.output))
 
     def publish(
         self,
@@ -252,6 +261,13 @@ def pipeline_dag(
         dag.fileloc = dag_file  # not this module's
         recipe = Pipeline(dag, pipeline, target, _sql_params(pipeline), database)
         yield recipe
+        record_run(
+            dag,
+            source=f"pipelines.{pipeline}",
+            target=target,
+            glue_jobs=[job for job, _ in recipe._glue_jobs],
+            counted=recipe._counted,
+        )
         failure_event(
             dag,
             source=f"pipelines.{pipeline}",

@@ -66,6 +66,14 @@ SPEC: dict[str, Setting] = {
     "aggregated_database": Setting(
         "PIPELINES_AGGREGATED_DATABASE", "pipelines_{env}_aggregated", "Glue database of the web-hit aggregates."
     ),
+    "ledger_database": Setting(
+        "PIPELINES_LEDGER_DATABASE", "pipelines_{env}_ledger", "Glue database of the run ledger (table run_ledger)."
+    ),
+    "volume_drop_ratio": Setting(
+        "PIPELINES_VOLUME_DROP_RATIO",
+        "0.5",
+        "A run publishing fewer rows than this times the median of the pipeline's last 7 runs sends a Volume anomaly event.",
+    ),
     "athena_workgroup": Setting("PIPELINES_ATHENA_WORKGROUP", "pipelines-{env}", "Athena workgroup of every query."),
     "event_bus": Setting(
         "PIPELINES_EVENT_BUS", "pipelines-{env}-events", "EventBridge bus for pipeline failure events."
@@ -150,6 +158,8 @@ class Settings:
     raw_database: str
     lake_database: str
     aggregated_database: str
+    ledger_database: str
+    volume_drop_ratio: float
     athena_workgroup: str
     event_bus: str
     failure_queue: str

@@ -144,8 +144,7 @@ def test_every_lambda_invoke_waits_as_long_as_the_function_may_run_and_is_never_
 
     invokes = [
         task for dag in dagbag.dags.values() for task in dag.tasks
-        if isinstance(task, LambdaInvokeFunctionOperator)
-        or getattr(task, "operator_class", None) is LambdaInvokeFunctionOperator
+        if issubclass(getattr(task, "operator_class", type(task)), LambdaInvokeFunctionOperator)
     ]  # fmt: skip
     assert {task.task_id for task in invokes} == {
         "vehicles.first_page", "vehicles.download_pages", "sensor_data.first_page", "sensor_data.download_pages",

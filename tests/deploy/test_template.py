@@ -43,12 +43,28 @@ def test_every_name_the_dags_read_is_the_templates_for_that_environment_and_acco
     declared = set(names(ENV, "111122223333").values())
     expected = {
         settings.raw_bucket, settings.lake_bucket, settings.athena_results_bucket, settings.artifacts_bucket,
-        settings.raw_database, settings.lake_database, settings.aggregated_database, settings.athena_workgroup,
+        settings.raw_database, settings.lake_database, settings.aggregated_database, settings.ledger_database,
+        settings.athena_workgroup,
         settings.event_bus, settings.failure_queue, settings.vehicle_api_secret, settings.vehicle_api_lambda,
         settings.uber_movement_stream, settings.uber_movement_delivery_stream,
         settings.uber_movement_queue_url.rsplit("/", 1)[1], settings.glue_role.rsplit("/", 1)[1],
     }  # fmt: skip
     assert expected - declared == set()
+
+
+def test_the_run_ledger_table_is_the_one_the_local_bootstrap_creates_and_the_ledger_writes(local_aws):
+    from pipelines.run_ledger import table_input
+
+    settings = load({"PIPELINES_ENV": ENV})
+    declared = template()["Resources"]["RunLedgerTable"]["Properties"]
+    assert declared["DatabaseName"] == {"Ref": "LedgerDatabase"}
+    table = declared["TableInput"]
+    location = table["StorageDescriptor"]["Location"]
+    table["StorageDescriptor"]["Location"] = Resolver(ENV, "us-east-1", ACCOUNT_ID)(location)
+    assert table == table_input(settings)
+    created = local_aws.client("glue").get_table(DatabaseName=load({}).ledger_database, Name="run_ledger")["Table"]
+    assert created["StorageDescriptor"]["Columns"] == table["StorageDescriptor"]["Columns"]
+    assert created["PartitionKeys"] == [{"Name": "day", "Type": "string"}]
 
 
 def delivery_streams(firehose) -> set[str]:

@@ -10,5 +10,6 @@ def test_the_detail_has_the_specs_fields_and_a_bounded_error():
     detail = failure_detail(
         "web_hits_hourly", "manual__x", {"target_hour": "2024-05-01T13"}, ["aggregate_hour"], "E" * 10_000
     )
-    assert list(detail) == ["dag_id", "run_id", "target_hour", "failed_tasks", "error"]
+    assert list(detail) == ["dag_id", "run_id", "target_hour", "failed_tasks", "error", "ledger"]
     assert detail["failed_tasks"] == ["aggregate_hour"] and len(detail["error"]) == 4000
+    assert detail["ledger"] is None  # no ledger line passed: the run's record did not happen

@@ -21,11 +21,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from vehicle_api_client import ApiCredentials, VehicleApiClient, VehicleApiError
+from vehicle_api_client import ApiCredentials, VehicleApiClient, VehicleApiError, problem_kind
 
 from pipelines.vehicle_api.contract import check_endpoint, check_page, parse_day
 from pipelines.vehicle_api.layout import DEFAULT_PREFIX, page_key, quarantine_key
@@ -123,7 +124,12 @@ def download(request: DownloadRequest, client: VehicleApiClient, s3: Any) -> dic
             key,
             len(fetched.rejected),
         )
-        written.append({"page": page, "key": key, "records": len(fetched.records), "rejected": len(fetched.rejected)})
+        written.append(
+            {
+                "page": page, "key": key, "records": len(fetched.records), "rejected": len(fetched.rejected),
+                "rejected_by_reason": dict(Counter(problem_kind(reject["reason"]) for reject in fetched.rejected)),
+            }
+        )  # fmt: skip
         totals.add(fetched.info.total_records)
     if len(totals) > 1:
         raise PageDownloadError(

@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -139,6 +140,13 @@ def _shown(value: object, limit: int = 60) -> str:
     """``repr(value)``, cut to ``limit`` characters: a hostile value is named, not echoed whole."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def problem_kind(reason: str) -> str:
+    """A reject's reason without the value it names (``record has speed of the wrong type``):
+    what rejects are counted by."""
+    kind = re.sub(r"=.*(?= of the wrong type$| beyond a bigint$|, not ISO-8601$| outside \[)", "", reason)
+    return re.sub(r" outside \[.*\)$", " outside the day", kind).replace(", not ISO-8601", " not ISO-8601")
 
 
 def record_problem(record: object, endpoint: str, day: date) -> str | None:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from pipelines.athena_results import all_rows
+from pipelines.run_ledger import LEDGER_KEY, Counts, ledger_counts
 from pipelines.uber_movement.tables import JOB, TABLE, arrival_hour
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,11 @@ def verify_hours(figures: list[dict[str, Any]], report: dict[str, Any], hours: l
             problems.append(f"{hour} holds {elsewhere} replay_ids already published in another hour")
     if problems:
         raise ArrivalCheckError("; ".join(problems))
-    return {"attempt": report["attempt"], "hours": report["hours"]}
+    typed = report["hours"].values()
+    rejected = Counts.merged({"read": 0, "rejected": h["rejected_by_reason"], "published": {}} for h in typed).rejected
+    counts = ledger_counts(read=sum(h["lines"] for h in typed), rejected=rejected,
+                           published={TABLE: sum(h["rows"] for h in typed)})  # fmt: skip
+    return {"attempt": report["attempt"], "hours": report["hours"], LEDGER_KEY: counts}
 
 
 def check_hours(results: dict[str, Any], run: Any) -> dict:

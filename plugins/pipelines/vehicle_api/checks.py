@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.athena_results import first_row
+from pipelines.run_ledger import LEDGER_KEY, ledger_counts
 from pipelines.vehicle_api.manifests import complete_days
 from pipelines.vehicle_api.raw_days import read_raw
+from pipelines.vehicle_api.tables import TABLES
 
 # Athena writes at most 100 partitions per CTAS / INSERT INTO (HIVE_TOO_MANY_OPEN_PARTITIONS).
 MAX_PARTITIONS_PER_STATEMENT = 100
@@ -76,8 +78,12 @@ def check_partition_budget(results: dict[str, Any], run: Any) -> dict[str, int]:
     return partition_budget(results, run.target)
 
 
-def check_results(results: dict[str, Any], run: Any) -> dict[str, int]:
+def check_results(results: dict[str, Any], run: Any) -> dict[str, Any]:
     """The ``check_results`` task's verify function (pipelines.recipe): the raw partitions must
-    hold the records the run's days' completion manifests report."""
+    hold the records the run's days' completion manifests report. The ledger counts the raw
+    records read and the attempts' rows (the download rejected what it rejects: its ledger rows)."""
     _, _, downloaded = complete_days(run.target, read_raw)
-    return verify_results(results, downloaded=downloaded)
+    figures = verify_results(results, downloaded=downloaded)
+    published = {table: figures[f"{table}_rows"] for table in TABLES}
+    counts = ledger_counts(read=figures["raw_vehicles"] + figures["raw_measurements"], rejected={}, published=published)
+    return {**figures, LEDGER_KEY: counts}

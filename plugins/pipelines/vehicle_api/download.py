@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from typing import Any
 
+from pipelines.run_ledger import ledger_counts
 from pipelines.settings import Settings
 from pipelines.vehicle_api.batching import page_requests
+from pipelines.vehicle_api.tables import RAW_TABLES
 
 # The downloader Lambda's timeout (deploy/vehicle_api_lambda.py deploys it with this value).
 DOWNLOADER_TIMEOUT_SECONDS = 300
@@ -93,16 +96,19 @@ def completeness(
 
     ``first`` and ``rest`` are the Lambda's answers (a failed download has no answer, though it
     may have written some of its pages: ``pages_in_s3`` are the page numbers found in S3).
-    Returns the asset event's extra ``{"endpoint", "date", "records", "rejected", "pages"}``;
-    raises naming the missing pages otherwise.
+    Returns the asset event's extra ``{"endpoint", "date", "records", "rejected", "pages"}`` and
+    the run ledger's counts (``ledger``: the records written to the endpoint's raw table, the
+    rejected ones per reason); raises naming the missing pages otherwise.
     """
     endpoint, day, expected = first["endpoint"], first["date"], first["total_records"]
     written: dict[int, tuple[int, int]] = {}
+    reasons: Counter[str] = Counter()
     for answer in [first, *rest]:
         for item in answer["pages"]:
             if item["page"] in written:
                 raise IncompleteDownloadError(f"{endpoint} {day}: page {item['page']} was written twice")
             written[item["page"]] = (item["records"], item["rejected"])
+            reasons.update(item.get("rejected_by_reason", {}))
     wanted = set(range(1, max(1, total_pages(expected, page_size)) + 1))
     missing = sorted(wanted - set(written))
     if missing:
@@ -120,7 +126,11 @@ def completeness(
         raise IncompleteDownloadError(
             f"{endpoint} {day}: {records} records written and {rejected} rejected, the API reported {expected}"
         )
-    return {"endpoint": endpoint, "date": day, "records": records, "rejected": rejected, "pages": len(written)}
+    counts = ledger_counts(read=records + rejected, rejected=reasons, published={RAW_TABLES[endpoint]: records})
+    return {
+        "endpoint": endpoint, "date": day, "records": records, "rejected": rejected, "pages": len(written),
+        "ledger": counts,
+    }  # fmt: skip
 
 
 def _ranges(pages: list[int]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pipelines.settings import Settings
 
 TABLES = ("vehicles", "sensor_data", "measurement_intervals")  # in the order a run writes and publishes them
+# The download publishes each endpoint's day into its raw table (include/sql/vehicle_api/create_raw_*.sql).
+RAW_TABLES = {"vehicles": "vehicle_api_vehicles", "sensor-data": "vehicle_api_sensor_data"}
 LOCK = "vehicle_api_lake"  # one writer of the three tables at a time (pipelines.writer_lock)
 
 

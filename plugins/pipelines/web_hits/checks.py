@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from pipelines.athena_results import first_row
+from pipelines.run_ledger import LEDGER_KEY, ledger_counts
 from pipelines.web_hits.tables import AGGREGATES, JOB
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ def verify_hour(figures: dict[str, int], report: dict[str, Any], found: set[str]
         "rejected_by_reason": report["rejected_by_reason"],
         "rows": report["rows"],
         "bytes_read": report["bytes_read"],
+        LEDGER_KEY: ledger_counts(
+            read=report["lines_in_hour_folder"], rejected=report["rejected_by_reason"], published=report["rows"]
+        ),
     }
 
 

@@ -18,6 +18,7 @@ from vehicle_api_client import (
     VehicleApiRequestError,
     VehicleApiUnavailableError,
     page_problem,
+    problem_kind,
     record_problem,
 )
 
@@ -277,6 +278,27 @@ def test_record_validation_names_what_is_wrong_without_echoing_hostile_values(ch
     assert record_problem(record, "vehicles", DAY_DATE) is None
     change(record)
     assert problem in record_problem(record, "vehicles", DAY_DATE)
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        ("record has no vehicle_type", "record has no vehicle_type"),
+        (
+            "record has vehicle_name=['x of the wrong type'] of the wrong type",
+            "record has vehicle_name of the wrong type",
+        ),
+        ("record has timestamp=99999999999999999999 beyond a bigint", "record has timestamp beyond a bigint"),
+        ("record has creation_date='soon', not ISO-8601", "record has creation_date not ISO-8601"),
+        (
+            "record has creation_date='2026-01-02T00:00:00Z' outside [2026-01-01T00:00:00Z, 2026-01-02T00:00:00Z)",
+            "record has creation_date outside the day",
+        ),
+        ("record is a list, not an object", "record is a list, not an object"),
+    ],
+)
+def test_rejects_are_counted_by_the_kind_of_reason_without_the_value(reason, kind):
+    assert problem_kind(reason) == kind
 
 
 def test_a_hostile_value_is_named_in_a_few_characters_not_echoed():

@@ -101,6 +101,7 @@ def test_handler_writes_each_page_as_json_lines_at_its_key(local_aws, api, secre
                 "key": f"{prefix}/sensor-data/creation_date={DAY}/page-{n:05d}.jsonl",
                 "records": page_size,
                 "rejected": 0,
+                "rejected_by_reason": {},
             }
             for n in events[0]["pages"]
         ],

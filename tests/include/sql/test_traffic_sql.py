@@ -8,6 +8,7 @@ table and the quarantine back through Athena.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date
 
 import duckdb
@@ -307,7 +308,16 @@ def test_check_query_counts_duplicates_and_out_of_domain_indicators(traffic):
     traffic.run_etl()
     check_file = SQL_DIR / "checks" / "attempt_problems.sql"
     check = render(check_file, traffic.params(), traffic.attempt)
-    assert traffic.select(check) == [{"row_count": 3, "duplicated_keys": 0, "invalid_rows": 0, "rejected_records": 0}]
+    assert traffic.select(check) == [
+        {
+            "row_count": 3,
+            "duplicated_keys": 0,
+            "invalid_rows": 0,
+            "rejected_records": 0,
+            "rejected_by_reason": None,
+            "records_read": 3,
+        }
+    ]
 
     # What a broken ETL could leave: a second copy of a row, an unknown indicator, a jam without speeds.
     table = f'"{SETTINGS.lake_database}"."{traffic.attempts_table}"'
@@ -319,13 +329,38 @@ def test_check_query_counts_duplicates_and_out_of_domain_indicators(traffic):
         f"(8, {t0 + 660}, NULL, 5, NULL, 1, 1, 0, 0, 0, 0, NULL, NULL, '2020', '07', '14', '{a}'), "
         f"(8, {t0 - 86_400}, 30.0, 5, NULL, 1, 1, 0, 0, 0, 0, 30.0, 30.0, '2020', '07', '14', '{a}'))"
     )
-    assert traffic.select(check) == [{"row_count": 7, "duplicated_keys": 1, "invalid_rows": 3, "rejected_records": 0}]
+    assert traffic.select(check) == [
+        {
+            "row_count": 7,
+            "duplicated_keys": 1,
+            "invalid_rows": 3,
+            "rejected_records": 0,
+            "rejected_by_reason": None,
+            "records_read": 3,
+        }
+    ]
     # Another attempt, and another day, are not this attempt's problem.
     assert traffic.select(render(check_file, traffic.params(), f"{traffic.run}-9")) == [
-        {"row_count": 0, "duplicated_keys": 0, "invalid_rows": 0, "rejected_records": 0}
+        {
+            "row_count": 0,
+            "duplicated_keys": 0,
+            "invalid_rows": 0,
+            "rejected_records": 0,
+            "rejected_by_reason": None,
+            "records_read": 3,
+        }
     ]
     other = render(check_file, traffic.params(date(2020, 7, 13)), traffic.attempt)
-    assert traffic.select(other) == [{"row_count": 0, "duplicated_keys": 0, "invalid_rows": 0, "rejected_records": 0}]
+    assert traffic.select(other) == [
+        {
+            "row_count": 0,
+            "duplicated_keys": 0,
+            "invalid_rows": 0,
+            "rejected_records": 0,
+            "rejected_by_reason": None,
+            "records_read": 0,
+        }
+    ]
 
 
 def test_a_retried_insert_whose_killed_try_finished_anyway_publishes_the_day_once(traffic):
@@ -409,7 +444,12 @@ def test_bad_records_are_quarantined_with_their_reason_and_the_day_is_made_of_th
     assert traffic.rejects() == sorted(("2020071409", reason, line) for line, reason in HOSTILE)
     assert traffic.rejects(DAY.replace(day=13)) == [] and traffic.rejects(DAY.replace(day=15)) == []
     check = render(SQL_DIR / "checks" / "attempt_problems.sql", traffic.params(), traffic.attempt)
-    assert traffic.select(check)[0]["rejected_records"] == len(HOSTILE)
+    figures = traffic.select(check)[0]
+    assert figures["rejected_records"] == len(HOSTILE)
+    # The ledger's counts: D's own non-blank lines, the rejects by the kind of their reason.
+    assert figures["records_read"] == 2 + len(HOSTILE) + 1
+    kinds = Counter(reason.split(":")[0] for _, reason in HOSTILE)
+    assert figures["rejected_by_reason"] == "|".join(f"{kind}={n}" for kind, n in sorted(kinds.items()))
 
 
 def test_a_day_rerun_after_its_raw_data_was_repaired_has_an_empty_quarantine(traffic):

@@ -52,7 +52,9 @@ def test_serves_is_provisioned_twice_and_stops_cleanly(served):
         SETTINGS.artifacts_bucket,
     }
     databases = {d["Name"] for d in client(endpoint, "glue").get_databases()["DatabaseList"]}
-    assert databases == {SETTINGS.raw_database, SETTINGS.lake_database, SETTINGS.aggregated_database}
+    assert databases == {
+        SETTINGS.raw_database, SETTINGS.lake_database, SETTINGS.aggregated_database, SETTINGS.ledger_database
+    }  # fmt: skip
     workgroup = client(endpoint, "athena").get_work_group(WorkGroup=SETTINGS.athena_workgroup)["WorkGroup"]
     assert workgroup["Configuration"]["ResultConfiguration"]["OutputLocation"] == SETTINGS.athena_output_location
     assert client(endpoint, "events").describe_event_bus(Name=SETTINGS.event_bus)["Name"] == SETTINGS.event_bus

@@ -17,8 +17,10 @@ def test_day_check_names_every_problem():
 
 def test_the_check_task_reads_the_query_row_for_the_runs_day():
     results = {"ResultSet": {"Rows": [
-        {"Data": [{"VarCharValue": c} for c in ("row_count", "duplicated_keys", "invalid_rows", "rejected_records")]},
-        {"Data": [{"VarCharValue": v} for v in ("1440", "0", "0", "3")]},
+        {"Data": [{"VarCharValue": c} for c in ("row_count", "duplicated_keys", "invalid_rows", "rejected_records",
+                                                 "rejected_by_reason", "records_read")]},
+        {"Data": [{"VarCharValue": v} for v in ("1440", "0", "0", "3",
+                                                 "defect is not an int=1|malformed JSON=2", "1500")]},
     ]}}  # fmt: skip
     run = SimpleNamespace(target="2020-07-14")
     assert check_day(results, run) == {
@@ -26,7 +28,15 @@ def test_the_check_task_reads_the_query_row_for_the_runs_day():
         "duplicated_keys": 0,
         "invalid_rows": 0,
         "rejected_records": 3,
+        "records_read": 1500,
+        "ledger": {
+            "read": 1500,
+            "rejected": {"defect is not an int": 1, "malformed JSON": 2},
+            "published": {"traffic_processed": 1440},
+        },
     }
+    del results["ResultSet"]["Rows"][1]["Data"][4]["VarCharValue"]  # NULL: no reject
+    assert check_day(results, run)["ledger"]["rejected"] == {}
     results["ResultSet"]["Rows"][1]["Data"][1]["VarCharValue"] = "2"
     with pytest.raises(ProcessedDayError, match="traffic_processed 2020-07-14: 2 "):
         check_day(results, run)

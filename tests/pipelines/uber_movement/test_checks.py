@@ -10,7 +10,11 @@ HOURS = ["2026-03-02-00", "2026-03-02-01"]
 
 
 def report(rows_a: int, rows_b: int) -> dict:
-    return {"attempt": "run-2", "hours": {HOURS[0]: {"rows": rows_a}, HOURS[1]: {"rows": rows_b}}}
+    """The job's report: each hour's lines are its rows, one rejected line and one duplicate."""
+    return {"attempt": "run-2", "hours": {
+        hour: {"rows": rows, "lines": rows + 2, "rejected": 1, "rejected_by_reason": {"missing replay_id": 1}}
+        for hour, rows in zip(HOURS, (rows_a, rows_b), strict=True)
+    }}  # fmt: skip
 
 
 def figure(hour: str, rows: int, distinct: int | None = None, elsewhere: int = 0) -> dict:
@@ -20,7 +24,11 @@ def figure(hour: str, rows: int, distinct: int | None = None, elsewhere: int = 0
 
 def test_an_attempt_that_holds_what_the_job_wrote_passes():
     checked = verify_hours([figure(HOURS[0], 5)], report(5, 0), HOURS, "run-2")
-    assert checked == {"attempt": "run-2", "hours": report(5, 0)["hours"]}
+    assert checked == {
+        "attempt": "run-2",
+        "hours": report(5, 0)["hours"],
+        "ledger": {"read": 9, "rejected": {"missing replay_id": 2}, "published": {"travel_times": 5}},
+    }
     assert verify_hours([], report(0, 0), HOURS, "run-0")["attempt"] == "run-2"  # nothing typed: no attempt
 
 

@@ -21,7 +21,10 @@ def answer(pages: list[int], total: int, per_page: int = 100, rejected: int = 0)
     for p in pages:
         on_page = min(per_page, total - (p - 1) * per_page)
         bad = rejected if p == 1 else 0
-        items.append({"page": p, "key": f"k{p}", "records": on_page - bad, "rejected": bad})
+        reasons = {"record has no vehicle_id": bad} if bad else {}
+        items.append(
+            {"page": p, "key": f"k{p}", "records": on_page - bad, "rejected": bad, "rejected_by_reason": reasons}
+        )
     return {
         "endpoint": "sensor-data",
         "date": "2026-03-01",
@@ -53,6 +56,7 @@ def test_complete_download_summarises_the_day():
         "records": 250,
         "rejected": 0,
         "pages": 3,
+        "ledger": {"read": 250, "rejected": {}, "published": {"vehicle_api_sensor_data": 250}},
     }
 
 
@@ -60,6 +64,9 @@ def test_rejected_records_count_towards_the_total_and_are_reported():
     first = answer([1], 250, rejected=7)
     summary = completeness(first, [answer([2], 250), answer([3], 250)], 100)
     assert (summary["records"], summary["rejected"]) == (243, 7)
+    assert summary["ledger"] == {
+        "read": 250, "rejected": {"record has no vehicle_id": 7}, "published": {"vehicle_api_sensor_data": 243}
+    }  # fmt: skip
 
 
 def test_zero_records_is_a_complete_day():

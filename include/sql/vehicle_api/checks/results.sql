@@ -1,7 +1,8 @@
 {#
 One row of consistency figures for what this run is about to publish (its attempts); the
 check task fails unless the raw counts equal the completion manifests' and missing, duplicate
-and analysis figures are as they must be. Nothing is published before it passes.
+and analysis figures are as they must be. Nothing is published before it passes. The raw counts
+and the attempts' rows (<table>_rows) are the run ledger's counts.
 Template variables: params.lake_database, params.raw_database; run_target(), attempt_of() (pipelines.recipe); sql_strings() (pipelines.partitions, pipelines.sql).
 #}
 {%- set dates = run_target() %}
@@ -36,4 +37,9 @@ SELECT
     GROUP BY days, vehicle_id HAVING count(*) >= 2)) AS days_with_intervals,
   (SELECT count(DISTINCT processed_date) FROM "{{ params.lake_database }}"."measurement_intervals_attempts"
     WHERE attempt = '{{ intervals_attempt }}') AS days_analysed,
-  (SELECT count(*) FROM sensor_attempt WHERE vehicle_type = 'unknown') AS unknown_vehicle_measurements
+  (SELECT count(*) FROM sensor_attempt WHERE vehicle_type = 'unknown') AS unknown_vehicle_measurements,
+  (SELECT count(*) FROM "{{ params.lake_database }}"."vehicles_attempts"
+    WHERE attempt = '{{ vehicles_attempt }}') AS vehicles_rows,
+  (SELECT count(*) FROM sensor_attempt) AS sensor_data_rows,
+  (SELECT count(*) FROM "{{ params.lake_database }}"."measurement_intervals_attempts"
+    WHERE attempt = '{{ intervals_attempt }}') AS measurement_intervals_rows

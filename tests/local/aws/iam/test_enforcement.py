@@ -148,3 +148,18 @@ def test_athena_reads_and_writes_as_its_caller(local_aws):
         "Access denied when writing output to url: s3://someone-elses-lake/copy/"
     )
     assert "Contents" not in s3.list_objects_v2(Bucket="someone-elses-lake", Prefix="copy/")
+
+
+def test_batch_get_query_execution_is_checked_against_every_query_s_workgroup(local_aws):
+    """As AWS does: the role reads its workgroup's queries, and is refused one of another group."""
+    ours = athena_as_airflow("SELECT 1", "default")["QueryExecutionId"]
+    athena = local_aws.client("athena")
+    athena.create_work_group(Name="someone-elses")
+    theirs = athena.start_query_execution(
+        QueryString="SELECT 2", WorkGroup="someone-elses", ResultConfiguration={"OutputLocation": "s3://x/y/"}
+    )["QueryExecutionId"]
+    role = hook_client("athena")
+    found = role.batch_get_query_execution(QueryExecutionIds=[ours])["QueryExecutions"]
+    assert [e["QueryExecutionId"] for e in found] == [ours]
+    with pytest.raises(ClientError, match="athena:BatchGetQueryExecution on resource: .*:workgroup/someone-elses"):
+        role.batch_get_query_execution(QueryExecutionIds=[ours, theirs])

@@ -93,7 +93,7 @@ class FakeAthena:
     def __init__(self, executions: dict[str, dict]) -> None:
         self.executions, self.calls = executions, []
 
-    def batch_get_query_execution(self, QueryExecutionIds: list[str]) -> dict:  # noqa: N803 - boto3's name
+    def batch_get_query_execution(self, QueryExecutionIds: list[str]) -> dict:
         self.calls.append(len(QueryExecutionIds))
         return {"QueryExecutions": [self.executions[q] for q in QueryExecutionIds]}
 
@@ -117,7 +117,7 @@ class FakeGlue:
         assert name == "get_job_runs"
         return self
 
-    def paginate(self, JobName: str) -> list[dict]:  # noqa: N803 - boto3's name
+    def paginate(self, JobName: str) -> list[dict]:
         return [{"JobRuns": self.runs[:1]}, {"JobRuns": self.runs[1:]}]
 
 

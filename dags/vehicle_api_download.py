@@ -53,6 +53,7 @@ from pipelines.vehicle_api.download import (
     IncompleteDownloadError,
     completeness,
     first_page_event,
+    published_day,
     remaining_page_events,
 )
 from pipelines.vehicle_api.layout import quarantine_prefix
@@ -123,8 +124,7 @@ with pipeline_dag(
                 publish_day(summary, dag_run.run_id)
                 outlet_events[asset].extra = summary
                 outlet_events[asset].add_partitions(summary["date"])
-                return summary
+                return published_day(summary)
 
             planned >> download_pages
-            summary = download.counted(check_complete(first_page.output, download_pages.output, "{{ run_target() }}"))
-            publish(summary)
+            download.counted(publish(check_complete(first_page.output, download_pages.output, "{{ run_target() }}")))

@@ -15,7 +15,8 @@ from local.sources import traffic as feed
 from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import PROCESSED_TABLE, REJECTS_TABLE
 from tests.support.athena import athena_rows
-from tests.support.traffic_reference import expected_rows, records_of, same
+from tests.support.ledger import ledger_rows, rejected_by_reason, run_note, scanned_by_run
+from tests.support.traffic_reference import arrival_hour, expected_rows, records_of, same
 
 pytestmark = pytest.mark.pipeline
 
@@ -62,6 +63,45 @@ def test_two_consecutive_days_equal_the_reference_computation(two_days, feed_obj
         expected = expected_rows(records_of(feed_objects), day)
         assert len(tables[day]) == len(expected) > 4 * 1300
         assert_equal_rows(tables[day], expected)
+
+
+def records_arrived_on(objects: list[tuple[str, bytes]], day: date) -> int:
+    """The non-blank lines of the objects that arrived during ``day`` (its own arrival hours)."""
+    own = (f"{day:%Y}", f"{day:%m}", f"{day:%d}")
+    return sum(
+        1
+        for key, body in objects
+        if arrival_hour(key)[:3] == own
+        for line in body.decode().splitlines()
+        if line.strip()
+    )
+
+
+def test_each_run_writes_its_ledger_rows_with_its_counts_and_the_scans_athena_reported(
+    two_days, feed_objects, local_aws
+):
+    runs, tables = two_days
+    for run_, day in zip(runs, (FIRST, SECOND), strict=True):
+        run_row, table_row = ledger_rows(local_aws, "traffic_batch", run_.run_id)
+        figures = (run_row["state"], run_row["target"], run_row["table_name"], run_row["rows_read"],
+                   run_row["rows_rejected"], rejected_by_reason(local_aws, run_row), run_row["rows_published"])  # fmt: skip
+        assert figures == (
+            "success",
+            day.isoformat(),
+            None,
+            records_arrived_on(feed_objects, day),
+            0,
+            {},
+            len(tables[day]),
+        )
+        assert (table_row["table_name"], table_row["rows_published"]) == (PROCESSED_TABLE, len(tables[day]))
+        assert (run_row["athena_queries"], run_row["athena_bytes_scanned"]) == scanned_by_run(local_aws, run_)
+        assert run_row["athena_bytes_scanned"] > 0 and run_row["athena_bytes_billed"] >= 10 * 2**20
+        assert (run_row["glue_job_runs"], run_row["lambda_invocations"]) == (0, 0)
+        assert 0 < run_row["worker_slot_seconds"] < (run_.end_date - run_.start_date).total_seconds()
+        assert run_row["cost_usd"] == pytest.approx(run_row["athena_bytes_billed"] / 2**40 * 5.0)
+        assert run_row["day"] == f"{run_.run_after:%Y-%m-%d}"
+        assert run_note(run_).startswith(f"success: {len(tables[day]):,} rows published, 0 rejected")
 
 
 def test_processed_partitions_are_registered_and_the_columns_are_the_spec_s(two_days, local_aws):
@@ -146,6 +186,9 @@ def test_poison_records_are_quarantined_and_the_day_is_published_from_the_good_o
     ]
     checked = again.get_task_instance("check_day").xcom_pull(task_ids="check_day")
     assert (checked["row_count"], checked["rejected_records"]) == (len(before), 2)
+    run_row = ledger_rows(local_aws, "traffic_batch", again.run_id)[0]
+    assert rejected_by_reason(local_aws, run_row) == {"lve_nr is not an int": 1, "malformed JSON": 1}
+    assert (run_row["rows_rejected"], run_row["rows_published"]) == (2, len(before))
 
 
 def test_an_invalid_date_is_rejected_before_any_task_runs(dagbag):
@@ -166,3 +209,8 @@ def test_a_day_without_raw_data_fails_loudly_and_publishes_one_failure_event(dag
     assert (detail["dag_id"], detail["target_day"]) == ("traffic_batch", "2001-01-01")
     assert detail["failed_tasks"] == ["find_traffic_processed_attempt"]
     assert "wrote no attempt partition" in detail["error"]
+    # The failed run has its ledger row, and the event carries its line.
+    [run_row] = ledger_rows(local_aws, "traffic_batch", result.run_id)
+    assert (run_row["state"], run_row["rows_read"], run_row["rows_published"]) == ("failed", 0, 0)
+    assert detail["ledger"].startswith("failed: 0 rows published, 0 rejected, 0 read; Athena ")
+    assert run_note(result) == detail["ledger"]

@@ -22,6 +22,7 @@ from pipelines.uber_movement.tables import JOB, QUARANTINE_PREFIX, arrival_hour,
 from tests.support.athena import athena_rows
 from tests.support.dag_runner import returned_value
 from tests.support.failure_events import drain_failure_events, events_of
+from tests.support.ledger import ledger_rows, rejected_by_reason, scanned_by_run
 from tests.support.uber_movement_reference import COLUMNS, typed_independently
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.spark]
@@ -176,6 +177,27 @@ def test_untypable_rows_are_counted_and_quarantined_with_their_reason(local_aws,
         "Mean Travel Time (Seconds) is not a finite number"
     ]
     assert lake(local_aws, ["2026-11-30-12"]) == []  # an hour with only bad rows has no partition
+
+
+def test_the_run_s_ledger_row_counts_the_lines_the_rejects_by_reason_and_the_rows_typed(local_aws, hand_built):
+    result, _ = hand_built
+    run_row, table_row = ledger_rows(local_aws, "uber_movement", result.run_id)
+    # 12 + 2 + 1 lines; 8 + 0 + 1 rejected; 3 + 1 + 0 rows (csv:1 twice in A, csv:2 again in B: dropped)
+    assert (run_row["state"], run_row["target"], run_row["rows_read"], run_row["rows_published"]) == (
+        "success", "2026-11-30T10,2026-11-30T11,2026-11-30T12", 15, 4,
+    )  # fmt: skip
+    assert rejected_by_reason(local_aws, run_row) == {
+        "Mean Travel Time (Seconds) is not a finite number": 2,
+        "Mean Travel Time (Seconds) is negative": 1,
+        "replay_id is not '<source file>:<row number>'": 1,
+        "Date Range is not 'M/D/YYYY - M/D/YYYY, ...'": 2,
+        "Origin Movement ID is not an integer": 1,
+        "missing replay_id": 1,
+        "not a JSON object": 1,
+    }
+    assert (table_row["table_name"], table_row["rows_published"]) == ("travel_times", 4)
+    assert (run_row["athena_queries"], run_row["athena_bytes_scanned"]) == scanned_by_run(local_aws, result)
+    assert run_row["glue_job_runs"] == 1 and run_row["glue_dpu_seconds"] > 0
 
 
 def test_typing_an_hour_again_replaces_it_exactly(local_aws, dagbag, hand_built):

@@ -18,6 +18,7 @@ from pipelines.settings import SETTINGS
 from pipelines.vehicle_api.download import pages_per_invocation
 from tests.support.athena import athena_rows
 from tests.support.failure_events import drain_failure_events, events_of
+from tests.support.ledger import ledger_rows, rejected_by_reason, scanned_by_run
 
 pytestmark = pytest.mark.pipeline
 
@@ -93,8 +94,30 @@ def test_download_writes_every_page_of_both_endpoints_and_publishes_the_day(down
         "date": DAY,
         "records": len(api.expected_records("sensor-data", DAY)),
         "rejected": 0,
+        "rejected_by_reason": {},
         "pages": -(-len(api.expected_records("sensor-data", DAY)) // SETTINGS.vehicle_api_page_size),
     }
+
+
+def test_the_download_s_ledger_rows_count_the_records_per_raw_table_and_the_lambda_s_billed_time(
+    downloaded, api, local_aws
+):
+    run_row, *table_rows = ledger_rows(local_aws, "vehicle_api_download", downloaded.run_id)
+    records = {endpoint: len(api.expected_records(endpoint, DAY)) for endpoint in ("vehicles", "sensor-data")}
+    assert (run_row["state"], run_row["target"], run_row["rows_read"], run_row["rows_rejected"]) == (
+        "success", DAY, sum(records.values()), 0,
+    )  # fmt: skip
+    assert {t["table_name"]: t["rows_published"] for t in table_rows} == {
+        "vehicle_api_vehicles": records["vehicles"], "vehicle_api_sensor_data": records["sensor-data"],
+    }  # fmt: skip
+    # a first page, or a batch of the others (an endpoint of one page maps none: its map index stays -1)
+    invocations = [
+        ti for ti in downloaded.get_task_instances()
+        if ti.task_id.endswith("first_page") or (ti.task_id.endswith("download_pages") and ti.map_index >= 0)
+    ]  # fmt: skip
+    assert run_row["lambda_invocations"] == len(invocations) and run_row["lambda_billed_ms"] > 0
+    assert run_row["athena_queries"] == 1  # the ledger's own look at the trailing volumes
+    assert run_row["cost_usd"] > 0
 
 
 def test_downloads_fan_out_in_batches_an_invocation_finishes_in_time(downloaded, api):
@@ -247,6 +270,18 @@ def test_processing_builds_tables_equal_to_an_independent_computation(processed,
     assert len(tables["analysis"]) >= 2
 
 
+def test_processing_s_ledger_rows_count_the_raw_records_read_and_the_rows_each_table_gained(processed, api, local_aws):
+    run_result, tables = processed
+    run_row, *table_rows = ledger_rows(local_aws, "vehicle_api_processing", run_result.run_id)
+    raw = sum(len(api.expected_records(endpoint, DAY)) for endpoint in ("vehicles", "sensor-data"))
+    assert (run_row["state"], run_row["target"], run_row["rows_read"]) == ("success", DAY, raw)
+    analysed = sum(n for _, n in tables["analysis"].values()) and len(tables["analysis"])
+    assert {t["table_name"]: t["rows_published"] for t in table_rows} == {
+        "vehicles": len(tables["vehicles"]), "sensor_data": len(tables["sensor_data"]), "measurement_intervals": analysed,
+    }  # fmt: skip
+    assert (run_row["athena_queries"], run_row["athena_bytes_scanned"]) == scanned_by_run(local_aws, run_result)
+
+
 def test_processing_the_same_day_again_changes_nothing(processed, dagbag, local_aws):
     again = run(dagbag, "vehicle_api_processing", {"dates": [DAY]})
     assert again.state == DagRunState.SUCCESS
@@ -359,6 +394,12 @@ def test_a_bad_record_is_quarantined_and_its_day_published_and_processed_without
             }
         ]
     ]
+
+    run_row = ledger_rows(local_aws, "vehicle_api_download", download.run_id)[0]
+    assert (run_row["rows_read"], run_row["rows_published"]) == (
+        len(records) + len(api.expected_records("vehicles", BAD_RECORD_DAY)), run_row["rows_read"] - 1,
+    )  # fmt: skip
+    assert rejected_by_reason(local_aws, run_row) == {"record has vehicle_id of the wrong type": 1}
 
     processing = run(dagbag, "vehicle_api_processing", {"dates": [BAD_RECORD_DAY]})
 

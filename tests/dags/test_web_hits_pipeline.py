@@ -5,16 +5,19 @@ failure path (one event on the bus, read from the local SQS queue)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pendulum
 import pytest
 from airflow.utils.state import DagRunState
 
 from local.sources import web_hits as source
+from pipelines.partitions import run_key
 from pipelines.settings import SETTINGS
 from pipelines.web_hits.tables import AGGREGATES, JOB
 from tests.support.dag_runner import returned_value
 from tests.support.failure_events import drain_failure_events, events_of
+from tests.support.ledger import ledger_rows, rejected_by_reason, scanned_by_run
 from tests.support.web_hits_reference import expected_counts, lines_of, rejected_lines
 from tests.support.web_hits_tables import published, table_rows
 
@@ -85,6 +88,29 @@ def test_rejected_lines_are_counted_and_quarantined_with_their_reason(two_hours,
         .splitlines()
     ]
     assert sorted((k["line"], k["reason"]) for k in kept) == sorted(expected)
+
+
+def test_each_run_writes_its_ledger_rows_with_its_counts_its_job_s_dpu_seconds_and_scans(two_hours, files, local_aws):
+    runs, tables = two_hours
+    lines = list(lines_of(on_time(files)))
+    for run_, hour in zip(runs, (FIRST, SECOND), strict=True):
+        run_row, *table_rows = ledger_rows(local_aws, "web_hits_hourly", run_.run_id)
+        in_folder = [line for folder, line in lines if folder == hour]
+        rejected = Counter(reason for _, reason in rejected_lines(lines, hour))
+        rows = {table: len(tables[hour][table]) for table in AGGREGATES}
+        assert (run_row["state"], run_row["target"], run_row["rows_read"], rejected_by_reason(local_aws, run_row)) == (
+            "success", hour, len(in_folder), dict(rejected),
+        )  # fmt: skip
+        assert run_row["rows_published"] == sum(rows.values())
+        assert {t["table_name"]: t["rows_published"] for t in table_rows} == rows
+        assert (run_row["athena_queries"], run_row["athena_bytes_scanned"]) == scanned_by_run(local_aws, run_)
+        # One Glue job run of 2 G.1X workers: its execution time x 2 DPU, billed for 60 s at least.
+        key = run_key("web_hits_hourly", run_.run_id)
+        job_runs = local_aws.client("glue").get_job_runs(JobName=JOB.name(SETTINGS))["JobRuns"]
+        [seconds] = [r["ExecutionTime"] for r in job_runs if r["Arguments"]["--attempt"].startswith(f"{key}-")]
+        assert (run_row["glue_job_runs"], run_row["glue_dpu_seconds"]) == (1, seconds * 2)
+        glue_cost = max(seconds, 60) * 2 / 3600 * 0.44
+        assert run_row["cost_usd"] == pytest.approx(run_row["athena_bytes_billed"] / 2**40 * 5 + glue_cost)
 
 
 def test_rerun_replaces_the_hour_exactly_and_leaves_no_files_behind(two_hours, dagbag, local_aws):

@@ -75,7 +75,8 @@ def prepare(session: Session, conn: duckdb.DuckDBPyConnection, tree: exp.Express
     translate.name_columns(tree)
     tree = _with_trino_decimals(tree, views)
     date_columns = {name for name, types in typed.items() if types == {"date"}}
-    return translate.to_duckdb(tree, date_columns)
+    map_columns = {name for name, types in typed.items() if all(t.startswith("map<") for t in types)}
+    return translate.to_duckdb(tree, date_columns, map_columns)
 
 
 def _with_trino_decimals(tree: exp.Expression, views: dict[str, dict[str, str]]) -> exp.Expression:

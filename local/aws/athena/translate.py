@@ -256,6 +256,27 @@ def _trino_functions(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _unnest_maps(map_columns: set[str]):
+    """Trino's ``UNNEST(a_map) AS t (key, value)``: a row per entry. DuckDB unnests a map's keys
+    and values side by side, in a subquery on the row (DuckDB joins it laterally)."""
+
+    def transform(node: exp.Expression) -> exp.Expression:
+        alias = node.args.get("alias") if isinstance(node, exp.Unnest) else None
+        if not (alias and len(node.expressions) == 1 and len(alias.columns) == 2):
+            return node
+        column = node.expressions[0]
+        if not (isinstance(column, exp.Column) and column.name in map_columns):
+            return node
+        key, value = alias.columns
+        entries = exp.select(
+            exp.alias_(exp.Unnest(expressions=[exp.Anonymous(this="map_keys", expressions=[column.copy()])]), key),
+            exp.alias_(exp.Unnest(expressions=[exp.Anonymous(this="map_values", expressions=[column.copy()])]), value),
+        )
+        return exp.Subquery(this=entries, alias=exp.TableAlias(this=alias.this.copy()))
+
+    return transform
+
+
 def _outermost_select(tree: exp.Expression) -> exp.Select | None:
     select = tree
     while isinstance(select, exp.SetOperation):
@@ -311,14 +332,18 @@ def name_columns(tree: exp.Expression) -> None:
     select.set("expressions", named)
 
 
-def to_duckdb(tree: exp.Expression, date_columns: set[str] | None = None) -> str:
+def to_duckdb(
+    tree: exp.Expression, date_columns: set[str] | None = None, map_columns: set[str] | None = None
+) -> str:
     """The DuckDB text of a (rewritten) Trino tree. DuckDB runs with integer_division on, as Trino.
 
-    ``date_columns`` names the DATE columns of the tables read (for rewrites that depend on type).
+    ``date_columns`` and ``map_columns`` name the DATE and MAP columns of the tables read (for
+    rewrites that depend on type).
     """
     _reject_unsupported(tree)
     _reject_zoned_outputs(tree)
     tree = tree.transform(_date_trunc_keeps_dates(date_columns or set()), copy=False)
+    tree = tree.transform(_unnest_maps(map_columns or set()), copy=False)
     tree = tree.transform(_date_diff_as_complete_units, copy=False).transform(_trino_functions, copy=False)
     try:
         return tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)

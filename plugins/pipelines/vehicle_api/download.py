@@ -10,7 +10,7 @@ import math
 from collections import Counter
 from typing import Any
 
-from pipelines.run_ledger import ledger_counts
+from pipelines.run_ledger import LEDGER_KEY, ledger_counts
 from pipelines.settings import Settings
 from pipelines.vehicle_api.batching import page_requests
 from pipelines.vehicle_api.tables import RAW_TABLES
@@ -96,9 +96,8 @@ def completeness(
 
     ``first`` and ``rest`` are the Lambda's answers (a failed download has no answer, though it
     may have written some of its pages: ``pages_in_s3`` are the page numbers found in S3).
-    Returns the asset event's extra ``{"endpoint", "date", "records", "rejected", "pages"}`` and
-    the run ledger's counts (``ledger``: the records written to the endpoint's raw table, the
-    rejected ones per reason); raises naming the missing pages otherwise.
+    Returns the asset event's extra ``{"endpoint", "date", "records", "rejected",
+    "rejected_by_reason", "pages"}``; raises naming the missing pages otherwise.
     """
     endpoint, day, expected = first["endpoint"], first["date"], first["total_records"]
     written: dict[int, tuple[int, int]] = {}
@@ -126,11 +125,21 @@ def completeness(
         raise IncompleteDownloadError(
             f"{endpoint} {day}: {records} records written and {rejected} rejected, the API reported {expected}"
         )
-    counts = ledger_counts(read=records + rejected, rejected=reasons, published={RAW_TABLES[endpoint]: records})
     return {
-        "endpoint": endpoint, "date": day, "records": records, "rejected": rejected, "pages": len(written),
-        "ledger": counts,
+        "endpoint": endpoint, "date": day, "records": records, "rejected": rejected,
+        "rejected_by_reason": dict(sorted(reasons.items())), "pages": len(written),
     }  # fmt: skip
+
+
+def published_day(summary: dict[str, Any]) -> dict[str, Any]:
+    """What the publish task returns: the day's summary, with the run ledger's counts (the
+    records written to the endpoint's raw table, the rejected ones per reason)."""
+    counts = ledger_counts(
+        read=summary["records"] + summary["rejected"],
+        rejected=summary["rejected_by_reason"],
+        published={RAW_TABLES[summary["endpoint"]]: summary["records"]},
+    )
+    return {**summary, LEDGER_KEY: counts}
 
 
 def _ranges(pages: list[int]) -> str:

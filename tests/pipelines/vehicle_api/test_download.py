@@ -8,6 +8,7 @@ from pipelines.vehicle_api.download import (
     IncompleteDownloadError,
     completeness,
     pages_per_invocation,
+    published_day,
     remaining_page_events,
 )
 
@@ -55,8 +56,8 @@ def test_complete_download_summarises_the_day():
         "date": "2026-03-01",
         "records": 250,
         "rejected": 0,
+        "rejected_by_reason": {},
         "pages": 3,
-        "ledger": {"read": 250, "rejected": {}, "published": {"vehicle_api_sensor_data": 250}},
     }
 
 
@@ -64,7 +65,8 @@ def test_rejected_records_count_towards_the_total_and_are_reported():
     first = answer([1], 250, rejected=7)
     summary = completeness(first, [answer([2], 250), answer([3], 250)], 100)
     assert (summary["records"], summary["rejected"]) == (243, 7)
-    assert summary["ledger"] == {
+    assert summary["rejected_by_reason"] == {"record has no vehicle_id": 7}
+    assert published_day(summary)["ledger"] == {
         "read": 250, "rejected": {"record has no vehicle_id": 7}, "published": {"vehicle_api_sensor_data": 243}
     }  # fmt: skip
 

@@ -600,3 +600,18 @@ def test_a_json_value_of_the_wrong_type_fails_the_query_as_athenas_serde_does(lo
     assert failed["Status"]["StateChangeReason"] == (
         "HIVE_BAD_DATA: Error parsing field value 'abc' for field 0: For input string: \"abc\""
     )
+
+
+def test_a_map_column_unnests_to_a_row_per_entry_as_in_trino(local_aws):
+    """``CROSS JOIN UNNEST(a_map) AS t (key, value)``, as the run ledger's docs query it; a row
+    with an empty map yields no row."""
+    table = unique("maps")
+    put(local_aws, LAKE, f"{table}/part.parquet", parquet_bytes(
+        "SELECT 'x' AS id, MAP(['bad', 'empty'], [3, 1]) AS counts UNION ALL "
+        "SELECT 'y', MAP([], [])::MAP(VARCHAR, BIGINT)"
+    ))  # fmt: skip
+    ok(local_aws, f"CREATE EXTERNAL TABLE {table} (id string, counts map<string,bigint>) STORED AS PARQUET "
+                  f"LOCATION 's3://{LAKE}/{table}/'")  # fmt: skip
+    found = rows(local_aws, f"SELECT id, r.reason, r.n FROM {table} CROSS JOIN UNNEST(counts) AS r (reason, n) "
+                            "ORDER BY r.reason")  # fmt: skip
+    assert found == [["x", "bad", "3"], ["x", "empty", "1"]]

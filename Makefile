@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 COMPOSE_SCHEMA := $(VENV)/share/compose_spec.json
 export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
 
-.PHONY: help install browser jdk postgres run env demo test test-fast lint format bench package deploy smoke clean
+.PHONY: help install browser jdk postgres run env demo report test test-fast lint format bench package deploy smoke clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ env: ## Print the exports that point the airflow CLI at `make run`: eval "$(make
 
 demo: install postgres ## Run every pipeline end to end on the embedded local stack and print the results
 	$(BIN)/python -m local.demo
+
+report: install ## The run ledger per pipeline and day, and a PNG chart: make report [DAYS=7] [ENV=name REGION=r] (no ENV: the make run stack)
+	$(BIN)/python -m deploy.report --days "$(or $(DAYS),7)" $(if $(ENV),--env "$(ENV)" --region "$(REGION)",)
 
 test: install browser jdk postgres ## Run all tests, the services tier beside the rest (tiers: tests/README.md)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

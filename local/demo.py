@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 import pendulum
 
+from deploy.report import report
 from local import athena_queries
 from local.airflow_env import DEFAULT_HOME
 from local.postgres import LocalPostgres
@@ -250,6 +251,9 @@ def main() -> None:
                 print("\n".join(run.report(stack)), flush=True)
             else:
                 failures.append(run.title)
+        # What every run above wrote to the run ledger (make report reads it the same way).
+        print("\n== Run ledger (make report)", flush=True)
+        print("\n".join(report(stack.client("athena"), SETTINGS, days=2, out=DEMO_HOME / "ledger-report.png")))
     print(f"\nstack stopped; task logs are in {DEMO_HOME / 'airflow' / 'logs'}")
     if failures:
         sys.exit(f"failed: {', '.join(failures)}")

@@ -214,3 +214,43 @@ def test_a_day_without_raw_data_fails_loudly_and_publishes_one_failure_event(dag
     assert (run_row["state"], run_row["rows_read"], run_row["rows_published"]) == ("failed", 0, 0)
     assert detail["ledger"].startswith("failed: 0 rows published, 0 rejected, 0 read; Athena ")
     assert run_note(result) == detail["ledger"]
+
+
+def test_a_day_of_less_than_half_the_usual_traffic_is_published_and_sends_one_volume_anomaly_event(dagbag, local_aws):
+    """Seven earlier runs of the usual five detectors in the ledger, then a day of two: the day is
+    published all the same, and one Volume anomaly event names the figures."""
+    from datetime import UTC, datetime
+
+    from pipelines import run_ledger
+    from pipelines.run_ledger import Counts, RunRecord, Usage
+    from tests.support.failure_events import drain_failure_events, events_of
+
+    day = date(2020, 8, 3)
+
+    def feed_of(detectors: int) -> list[tuple[str, bytes]]:
+        deliveries = feed.generate(day - timedelta(days=1), day + timedelta(days=1), seed=5, detector_count=detectors)
+        return list(feed.firehose_objects(deliveries, seed=5))
+
+    usual = len(expected_rows(records_of(feed_of(5)), day))
+    now = datetime.now(UTC)
+    s3, glue = local_aws.client("s3"), local_aws.client("glue")
+    for i in range(7):  # the most recent runs of the pipeline, as the ledger orders them
+        seeded = RunRecord("traffic_batch", f"scheduled__usual-{i}", "2020-07-2{i}", "success",
+                           now - timedelta(minutes=9), now - timedelta(seconds=i + 1), f"{now:%Y-%m-%d}", "us-east-1")  # fmt: skip
+        rows = run_ledger.ledger_rows(seeded, Counts(read=usual, published={PROCESSED_TABLE: usual}), Usage())
+        run_ledger.write(s3, glue, SETTINGS, seeded, rows)
+    small = feed_of(2)
+    feed.write_objects(s3, SETTINGS.raw_bucket, small)
+
+    result = run(dagbag, day)
+
+    assert result.state == DagRunState.SUCCESS
+    published = expected_rows(records_of(small), day)
+    assert len(processed(local_aws, day)) == len(published) < usual / 2
+    [event] = events_of(drain_failure_events(local_aws), result.run_id)
+    assert (event["source"], event["detail-type"]) == ("pipelines.traffic", "Volume anomaly")
+    assert event["detail"] == {
+        "dag_id": "traffic_batch", "run_id": result.run_id, "target": day.isoformat(),
+        "rows_published": len(published), "trailing_median": float(usual), "threshold": usual * 0.5,
+        "drop_ratio": 0.5, "runs_compared": 7,
+    }  # fmt: skip

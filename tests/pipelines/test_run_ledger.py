@@ -146,3 +146,25 @@ def test_a_volume_anomaly_needs_seven_runs_and_a_drop_below_the_ratio_of_their_m
     found = volume_anomaly(499, usual, 0.5)
     assert found is not None and (found.trailing_median, found.window) == (1000.0, 7)
     assert found.detail(RUN)["threshold"] == 500.0
+
+
+def test_a_retried_record_replaces_the_run_s_rows_exactly_once(local_aws):
+    """The record of a run that failed, then of its retry that succeeded: the ledger holds the
+    second alone (one object per run, replaced), read through the local Athena."""
+    from pipelines import run_ledger
+    from pipelines.settings import SETTINGS
+    from tests.support.ledger import ledger_rows as rows_of
+
+    s3, glue = local_aws.client("s3"), local_aws.client("glue")
+    run = RunRecord(**{**vars(RUN), "dag_id": "ledger_retry_test", "state": "failed"})
+    run_ledger.write(s3, glue, SETTINGS, run, ledger_rows(run, Counts(read=10), Usage(athena_queries=4)))
+    assert [(r["state"], r["rows_read"]) for r in rows_of(local_aws, run.dag_id, run.run_id)] == [("failed", 10)]
+    retried = RunRecord(**{**vars(run), "state": "success"})
+    counts = Counts(read=10, rejected={"bad": 1}, published={"t": 9})
+    run_ledger.write(s3, glue, SETTINGS, retried, ledger_rows(retried, counts, Usage(athena_queries=6)))
+    found = rows_of(local_aws, run.dag_id, run.run_id)
+    assert [(r["state"], r["table_name"], r["rows_published"], r["athena_queries"]) for r in found] == [
+        ("success", None, 9, 6), ("success", "t", 9, None),
+    ]  # fmt: skip
+    parts = glue.get_partitions(DatabaseName=SETTINGS.ledger_database, TableName=run_ledger.TABLE)["Partitions"]
+    assert [p["Values"] for p in parts].count([RUN.day]) == 1

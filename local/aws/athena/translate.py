@@ -332,9 +332,7 @@ def name_columns(tree: exp.Expression) -> None:
     select.set("expressions", named)
 
 
-def to_duckdb(
-    tree: exp.Expression, date_columns: set[str] | None = None, map_columns: set[str] | None = None
-) -> str:
+def to_duckdb(tree: exp.Expression, date_columns: set[str] | None = None, map_columns: set[str] | None = None) -> str:
     """The DuckDB text of a (rewritten) Trino tree. DuckDB runs with integer_division on, as Trino.
 
     ``date_columns`` and ``map_columns`` name the DATE and MAP columns of the tables read (for

@@ -1,0 +1,65 @@
+"""``make report`` on a generated week of the run ledger: the table per pipeline and day, and a
+PNG chart that is drawn (not blank)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import matplotlib.image
+
+from deploy.report import main
+from local.provision import provision
+from pipelines import run_ledger
+from pipelines.run_ledger import Counts, RunRecord, Usage
+from pipelines.settings import load
+
+ENV = "report-week"
+TODAY = datetime.now(UTC).date()
+
+
+def generated_week(aws) -> dict[tuple[str, str], tuple[int, int]]:
+    """Seven days of two pipelines in the ledger of ENV; (dag, day) -> (published, rejected)."""
+    settings = load({"PIPELINES_ENV": ENV})
+    provision(aws.endpoint_url, settings)
+    s3, glue = aws.client("s3"), aws.client("glue")
+    written = {}
+    for offset in range(7):
+        day = TODAY - timedelta(days=6 - offset)
+        for dag_id, base in (("traffic_batch", 17_000), ("web_hits_hourly", 1_200)):
+            published, rejected = base + 100 * offset, offset
+            start = datetime(day.year, day.month, day.day, 7, 30, tzinfo=UTC)
+            run = RunRecord(dag_id, f"scheduled__{day}", day.isoformat(), "success", start,
+                            start + timedelta(minutes=9), day.isoformat(), settings.region)  # fmt: skip
+            counts = Counts(
+                read=published + rejected, rejected={"malformed JSON": rejected}, published={"t": published}
+            )
+            usage = Usage(athena_queries=9, athena_bytes_scanned=30 * 2**20, athena_bytes_billed=90 * 2**20)
+            run_ledger.write(s3, glue, settings, run, run_ledger.ledger_rows(run, counts, usage))
+            written[(dag_id, day.isoformat())] = (published, rejected)
+    return written
+
+
+def test_the_report_prints_a_table_per_pipeline_and_day_and_draws_the_chart(local_aws, tmp_path, capsys):
+    written = generated_week(local_aws)
+    out = tmp_path / "report.png"
+    assert main(["--env", ENV, "--endpoint-url", local_aws.endpoint_url, "--days", "7", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "traffic_batch:" and "web_hits_hourly:" in printed
+    traffic = printed[2 : printed.index("web_hits_hourly:")]
+    assert len(traffic) == 7
+    first_day = (TODAY - timedelta(days=6)).isoformat()
+    cells = traffic[0].split()
+    # day, runs, failed, published, rejected, scanned MB, cost: 90 MB billed at $5 per TB
+    assert cells == [first_day, "1", "0", f"{written[('traffic_batch', first_day)][0]:,}", "0", "30.0",
+                     f"{90 / 2**20 * 5:.4f}"]  # fmt: skip
+    assert printed[-1] == f"chart: {out}"
+    image = matplotlib.image.imread(out)
+    assert image.shape[:2] == (700, 1000)  # 10 x 7 inches at 100 dpi
+    assert len({tuple(pixel) for pixel in image.reshape(-1, image.shape[2])[::97]}) > 10  # drawn, not blank
+
+
+def test_days_before_the_window_are_left_out(local_aws, tmp_path, capsys):
+    generated_week(local_aws)
+    main(["--env", ENV, "--endpoint-url", local_aws.endpoint_url, "--days", "2", "--out", str(tmp_path / "r.png")])
+    days = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  20")]
+    assert sorted(set(days)) == [(TODAY - timedelta(days=1)).isoformat(), TODAY.isoformat()]

@@ -186,7 +186,7 @@ def test_processing_refuses_a_day_whose_download_is_incomplete_naming_it(api, da
     assert states["resolve_dates"] == "failed"
     log = capsys.readouterr()
     assert f"not completely downloaded (no completion manifest): {FAILING_DAY} (sensor-data)" in log.out + log.err
-    reporting = {"describe_failure", "publish_failure_event"}
+    reporting = {"record_run", "describe_failure", "publish_failure_event"}
     assert {state for task, state in states.items() if task not in {"resolve_dates", *reporting}} == {"upstream_failed"}
     assert {states[task] for task in reporting} == {"success"}
     [event] = events_of(drain_failure_events(local_aws), result.run_id)

@@ -84,3 +84,14 @@ def test_the_failure_teardown_follows_every_task_and_names_the_target(composed):
     assert (entry["Source"], entry["DetailType"]) == ("pipelines.recipe_test", "Recipe test failed")
     assert list(describe.op_args) == [{"target_hours": "{{ run_target() | join(',') }}"}]
     assert [job for job, _ in composed._glue_jobs] == [f"pipelines-{SETTINGS.env}-recipe-test"]
+
+
+def test_every_run_records_its_ledger_rows_after_every_task_and_before_the_failure_event(composed):
+    dag = composed.dag
+    record = dag.get_task("record_run")
+    reporting = {"record_run", "describe_failure", "publish_failure_event"}
+    assert record.is_teardown and record.upstream_task_ids == set(dag.task_ids) - reporting
+    assert "record_run" in dag.get_task("describe_failure").upstream_task_ids  # the event carries its line
+    assert composed._counted == ["check_daily"]  # a check's figures carry the ledger's counts
+    # each worker execution is timed for the ledger (pipelines.worker_time)
+    assert {t.on_execute_callback[0].__name__ for t in dag.tasks} == {"execution_started"}

@@ -12,6 +12,7 @@ from local.sources.vehicle_api.data import expected_records
 from local.stack import DevStack, wait_for_dag
 from pipelines.settings import SETTINGS
 from pipelines.traffic.tables import ATTEMPTS_TABLE, PROCESSED_TABLE
+from tests.support.ledger import ledger_rows
 from tests.support.services import (
     assert_day_is_exact,
     dag_runs,
@@ -149,6 +150,12 @@ def test_traffic_backfill_beside_manual_runs_leaves_every_day_exact(stack):
     assert [run_day_of(stack, "traffic_batch", r["dag_run_id"]) for r in manual] == [str(middle), str(after)]
     for day in (first, middle, date(2020, 7, 16), after):
         assert_day_is_exact(stack, records, day)
+    # Each run's ledger row, under its run_after's day (a backfilled day keeps its historical
+    # day); the scheduler wrote its line into the run's note as the run ended.
+    for r in [*backfill, *manual]:
+        run_row = ledger_rows(stack, "traffic_batch", r["dag_run_id"])[0]
+        assert (run_row["state"], run_row["day"]) == ("success", r["run_after"][:10]), r
+        assert r["note"].startswith(f"success: {run_row['rows_published']:,} rows published, 0 rejected"), r
     # The middle day's published partition is one of its attempts, written whole by one run.
     glue = stack.client("glue")
     values = [f"{middle:%Y}", f"{middle:%m}", f"{middle:%d}"]

@@ -101,22 +101,24 @@ def write_chart(figures: Sequence[DayFigures], out: Path) -> Path:
     import matplotlib.pyplot as plt
 
     days = sorted({f.day for f in figures})
+    at = range(len(days))  # positions, labelled with the days (strings would be categories)
     fig, (rows_axis, cost_axis) = plt.subplots(2, 1, figsize=(10, 7), sharex=True)
     for dag_id in sorted({f.dag_id for f in figures}):
         by_day = {f.day: f for f in figures if f.dag_id == dag_id}
         published = [by_day[d].published if d in by_day else 0 for d in days]
         rejected = [by_day[d].rejected if d in by_day else 0 for d in days]
-        rows_axis.plot(days, published, marker="o", label=f"{dag_id} published")
-        rows_axis.plot(days, rejected, marker="x", linestyle="--", label=f"{dag_id} rejected")
+        rows_axis.plot(at, published, marker="o", label=f"{dag_id} published")
+        rows_axis.plot(at, rejected, marker="x", linestyle="--", label=f"{dag_id} rejected")
     costs = [sum(f.cost or 0 for f in figures if f.day == d) for d in days]
-    cost_axis.bar(days, costs, color="tab:green")
+    cost_axis.bar(at, costs, color="tab:green")
+    cost_axis.set_xticks(list(at), days, rotation=45)
     rows_axis.set_yscale("symlog")  # a few rejects beside thousands of rows
+    rows_axis.set_ylim(bottom=0)
     rows_axis.set_ylabel("rows")
     rows_axis.set_title("Run ledger: rows per pipeline and day")
     rows_axis.legend(fontsize="small")
     cost_axis.set_ylabel("USD (list prices)")
     cost_axis.set_title("Cost per day, all pipelines")
-    cost_axis.tick_params(axis="x", labelrotation=45)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100)

@@ -68,29 +68,26 @@ def read_days(athena: Any, settings: Settings, since: date) -> list[DayFigures]:
 
 
 def table_lines(figures: Sequence[DayFigures]) -> list[str]:
-    """A table per pipeline: its days, runs (failed), rows published and rejected, bytes scanned, cost."""
-    lines: list[str] = []
-    header = ("day", "runs", "failed", "published", "rejected", "scanned MB", "cost USD")
-    for dag_id in sorted({f.dag_id for f in figures}):
-        rows = [header] + [
-            (
-                f.day,
-                str(f.runs),
-                str(f.failed),
-                f"{f.published:,}",
-                f"{f.rejected:,}",
-                f"{f.scanned / 2**20:,.1f}",
-                "n/a" if f.cost is None else f"{f.cost:.4f}",
-            )  # fmt: skip
-            for f in figures
-            if f.dag_id == dag_id
-        ]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-        lines += [
-            f"{dag_id}:",
-            *("  " + "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows),
-        ]
-    return lines or ["the ledger has no run in these days"]
+    """One line per pipeline and day: runs (failed), rows published and rejected, MB scanned, cost."""
+    if not figures:
+        return ["the ledger has no run in these days"]
+    header = ("pipeline", "day", "runs", "failed", "published", "rejected", "scanned MB", "cost USD")
+    rows = [header] + [
+        (
+            f.dag_id,
+            f.day,
+            str(f.runs),
+            str(f.failed),
+            f"{f.published:,}",
+            f"{f.rejected:,}",
+            f"{f.scanned / 2**20:,.1f}",
+            "n/a" if f.cost is None else f"{f.cost:.4f}",
+        )  # fmt: skip
+        for f in sorted(figures, key=lambda f: (f.dag_id, f.day))
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+            for row in rows]  # fmt: skip
 
 
 def write_chart(figures: Sequence[DayFigures], out: Path) -> Path:

@@ -44,14 +44,15 @@ def test_the_report_prints_a_table_per_pipeline_and_day_and_draws_the_chart(loca
     out = tmp_path / "report.png"
     assert main(["--env", ENV, "--endpoint-url", local_aws.endpoint_url, "--days", "7", "--out", str(out)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "traffic_batch:" and "web_hits_hourly:" in printed
-    traffic = printed[2 : printed.index("web_hits_hourly:")]
-    assert len(traffic) == 7
+    assert printed[0].split() == ["pipeline", "day", "runs", "failed", "published", "rejected", "scanned", "MB", "cost",
+                                  "USD"]  # fmt: skip
+    lines = [line.split() for line in printed[1:-1]]
+    assert [(cells[0], cells[1]) for cells in lines] == sorted(written)  # a line per pipeline and day
     first_day = (TODAY - timedelta(days=6)).isoformat()
-    cells = traffic[0].split()
-    # day, runs, failed, published, rejected, scanned MB, cost: 90 MB billed at $5 per TB
-    assert cells == [first_day, "1", "0", f"{written[('traffic_batch', first_day)][0]:,}", "0", "30.0",
-                     f"{90 / 2**20 * 5:.4f}"]  # fmt: skip
+    # pipeline, day, runs, failed, published, rejected, scanned MB, cost: 90 MB billed at $5 per TB
+    assert lines[0] == ["traffic_batch", first_day, "1", "0", f"{written[('traffic_batch', first_day)][0]:,}", "0",
+                        "30.0", f"{90 / 2**20 * 5:.4f}"]  # fmt: skip
+    assert lines[-1][4:6] == [f"{written[('web_hits_hourly', TODAY.isoformat())][0]:,}", "6"]
     assert printed[-1] == f"chart: {out}"
     image = matplotlib.image.imread(out)
     assert image.shape[:2] == (700, 1000)  # 10 x 7 inches at 100 dpi
@@ -61,5 +62,5 @@ def test_the_report_prints_a_table_per_pipeline_and_day_and_draws_the_chart(loca
 def test_days_before_the_window_are_left_out(local_aws, tmp_path, capsys):
     generated_week(local_aws)
     main(["--env", ENV, "--endpoint-url", local_aws.endpoint_url, "--days", "2", "--out", str(tmp_path / "r.png")])
-    days = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  20")]
+    days = [line.split()[1] for line in capsys.readouterr().out.splitlines()[1:-1]]
     assert sorted(set(days)) == [(TODAY - timedelta(days=1)).isoformat(), TODAY.isoformat()]

@@ -111,7 +111,7 @@ def record_run(dag: DAG, *, source: str, target: RunTarget, glue_jobs: Sequence[
         counts = Counts.merged(v.get(LEDGER_KEY) for v in _values(ti, counted) if isinstance(v, dict))
         query_ids = [v for v in _values(ti, athena_tasks) if isinstance(v, str)]
         anomaly = None
-        if run.state == "success":
+        if run.state == "success" and run.target:  # a run with nothing to process has no volume to compare
             trailing, query_id = trailing_volumes(run)
             query_ids.append(query_id)
             anomaly = run_ledger.volume_anomaly(sum(counts.published.values()), trailing, SETTINGS.volume_drop_ratio)

@@ -293,13 +293,15 @@ def write(s3: Any, glue: Any, settings: Settings, run: RunRecord, rows: Sequence
 
 
 def trailing_volume_sql(settings: Settings, dag_id: str, run_id: str, today: datetime) -> str:
-    """The published rows of the pipeline's last successful runs in the ledger's recent days."""
+    """The published rows of the pipeline's last successful runs in the ledger's recent days; runs
+    that had nothing to process (an empty target: an arrival-driven run finding no new hour) are
+    not its usual volume."""
     since = (today - timedelta(days=VOLUME_LOOKBACK_DAYS)).strftime("%Y-%m-%d")
     quoted = {k: v.replace("'", "''") for k, v in {"dag_id": dag_id, "run_id": run_id}.items()}
     return (
         f'SELECT rows_published FROM "{settings.ledger_database}"."{TABLE}"'
         f" WHERE day >= '{since}' AND dag_id = '{quoted['dag_id']}' AND run_id <> '{quoted['run_id']}'"
-        f" AND table_name IS NULL AND state = 'success'"
+        f" AND table_name IS NULL AND state = 'success' AND target <> ''"
         f" ORDER BY end_time DESC LIMIT {VOLUME_WINDOW}"
     )
 

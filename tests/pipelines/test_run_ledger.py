@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyarrow.parquet as pq
 import pytest
@@ -168,3 +168,25 @@ def test_a_retried_record_replaces_the_run_s_rows_exactly_once(local_aws):
     ]  # fmt: skip
     parts = glue.get_partitions(DatabaseName=SETTINGS.ledger_database, TableName=run_ledger.TABLE)["Partitions"]
     assert [p["Values"] for p in parts].count([RUN.day]) == 1
+
+
+def test_the_trailing_volumes_are_the_pipeline_s_last_successful_runs_that_had_work(local_aws):
+    """Through the local Athena: the 7 latest successful runs of the DAG with a target, newest
+    first; failed runs, runs with nothing to process, other DAGs and the run itself left out."""
+    from pipelines import run_ledger
+    from pipelines.settings import SETTINGS
+    from tests.support.athena import athena_rows
+
+    s3, glue = local_aws.client("s3"), local_aws.client("glue")
+    now = datetime.now(UTC)
+    seeded = [(f"r{i}", "success", "2026-12-01T10", 100 + i) for i in range(9)]  # r8 the latest
+    seeded += [("empty", "success", "", 0), ("failed", "failed", "2026-12-01T11", 0), ("self", "success", "x", 5)]
+    for n, (run_id, state, target, published) in enumerate(seeded):
+        run = RunRecord("volume_test", run_id, target, state, now - timedelta(minutes=30), now - timedelta(minutes=20 - n),
+                        f"{now:%Y-%m-%d}", "us-east-1")  # fmt: skip
+        run_ledger.write(s3, glue, SETTINGS, run, ledger_rows(run, Counts(published={"t": published}), Usage()))
+    other = RunRecord("other_dag", "o", "t", "success", now, now, f"{now:%Y-%m-%d}", "us-east-1")
+    run_ledger.write(s3, glue, SETTINGS, other, ledger_rows(other, Counts(published={"t": 1}), Usage()))
+    sql = run_ledger.trailing_volume_sql(SETTINGS, "volume_test", "self", now)
+    found = [r["rows_published"] for r in athena_rows(local_aws, sql, database=SETTINGS.ledger_database)]
+    assert found == [108, 107, 106, 105, 104, 103, 102]

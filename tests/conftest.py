@@ -64,9 +64,8 @@ moto.mock_aws = _refused_mock_aws
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Under pytest-xdist (`make test`), each half of the services tier runs in one worker (on its
-    # stack): the scheduler knows them by module (tests/support/scheduling.py), so marker and
-    # module agree.
+    # Under pytest-xdist (`make test`), every services test runs in one worker (one stack): the
+    # scheduler knows them by module (tests/support/scheduling.py), so marker and module agree.
     wrong = [
         item.nodeid for item in items
         if bool(item.get_closest_marker("services")) != scheduling.in_services_tier(item.nodeid)

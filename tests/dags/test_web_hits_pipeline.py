@@ -160,7 +160,8 @@ def test_a_failed_job_fails_the_run_and_publishes_one_event_with_the_jobs_error(
     [event] = events_of(drain_failure_events(local_aws), result.run_id)
     assert (event["source"], event["detail-type"]) == ("pipelines.web_hits", "Web hits aggregation failed")
     detail = event["detail"]
-    assert list(detail) == ["dag_id", "run_id", "target_hour", "failed_tasks", "error"]
+    assert list(detail) == ["dag_id", "run_id", "target_hour", "failed_tasks", "error", "ledger"]
+    assert detail["ledger"].startswith("failed: 0 rows published, 0 rejected, 0 read; Athena ")
     assert (detail["dag_id"], detail["target_hour"]) == ("web_hits_hourly", "2024-05-01T15")
     assert detail["failed_tasks"] == ["aggregate_hour"]
     assert "RuntimeError: disk quota exceeded" in detail["error"]

@@ -1,6 +1,5 @@
-"""`make test`'s two workers: the services tier is two units, each run whole by one worker (on
-its own stack), the two by different workers; other modules are shared out. Run for real:
-pytest-xdist on probe modules."""
+"""`make test`'s two workers: every services test runs in the same one (one stack), whatever its
+module; other modules are shared out. Run for real: pytest-xdist on probe modules."""
 
 from __future__ import annotations
 
@@ -22,13 +21,12 @@ def test_probe(n):
 """
 
 
-def test_each_half_of_the_services_tier_runs_in_one_worker_and_the_rest_is_shared():
+def test_the_services_tier_runs_in_one_worker_and_the_rest_is_shared():
     # Probe modules where the services tests live (tests/conftest.py is their conftest).
     probes = REPO / "tests" / "services" / f"_scheduling_probe_{uuid.uuid4().hex[:8]}"
     probes.mkdir()
     try:
-        # Two modules of each stack, by their file names (scheduling.SECOND_STACK).
-        for name in ("runtime", "smoke", "backfills", "arrivals"):
+        for name in ("svc_a", "svc_b"):
             (probes / f"test_{name}.py").write_text(PROBE.format(mark="pytestmark = pytest.mark.services"))
         plain = REPO / "tests" / "support" / probes.name
         plain.mkdir()
@@ -47,9 +45,5 @@ def test_each_half_of_the_services_tier_runs_in_one_worker_and_the_rest_is_share
     finally:
         shutil.rmtree(probes)
         shutil.rmtree(REPO / "tests" / "support" / probes.name, ignore_errors=True)
-    first, second = (
-        workers["test_runtime"] | workers["test_smoke"],
-        workers["test_backfills"] | workers["test_arrivals"],
-    )
-    assert len(first) == len(second) == 1 and first != second  # a stack per worker, each half whole
+    assert len(workers["test_svc_a"] | workers["test_svc_b"]) == 1  # one stack
     assert len(set().union(*workers.values())) == 2  # and both workers used

@@ -83,10 +83,19 @@ def send_volume_anomaly(source: str, detail: dict[str, Any]) -> None:
         raise RuntimeError(f"EventBridge refused the volume anomaly event: {answer['Entries']}")
 
 
-def record_run(dag: DAG, *, source: str, target: RunTarget, glue_jobs: Sequence[str], counted: Sequence[str]) -> Any:
+def record_run(
+    dag: DAG,
+    *,
+    source: str,
+    target: RunTarget,
+    glue_jobs: Sequence[str],
+    counted: Sequence[str],
+    publishing: Sequence[tuple[str, Sequence[str]]] = (),
+) -> Any:
     """Add ``record_run`` to ``dag``, as a teardown of every task it has but its setups (call it
     after the DAG's body). ``counted``: the tasks whose figures carry a ``ledger`` part;
-    ``glue_jobs``: the names of the Glue jobs the DAG runs."""
+    ``glue_jobs``: the names of the Glue jobs the DAG runs; ``publishing``: the publish tasks and
+    their tables (a table whose publish did not succeed counts no published row)."""
     work = [t for t in dag.tasks if not t.is_setup]
     task_ids = [t.task_id for t in work]
     athena_tasks = [t.task_id for t in work if issubclass(_operator_class(t), AthenaOperator)]
@@ -108,7 +117,8 @@ def record_run(dag: DAG, *, source: str, target: RunTarget, glue_jobs: Sequence[
             day=(dag_run.run_after or dag_run.logical_date).astimezone(UTC).strftime("%Y-%m-%d"),
             region=SETTINGS.region,
         )
-        counts = Counts.merged(v.get(LEDGER_KEY) for v in _values(ti, counted) if isinstance(v, dict))
+        checked = Counts.merged(v.get(LEDGER_KEY) for v in _values(ti, counted) if isinstance(v, dict))
+        counts = run_ledger.published_only(checked, states, publishing)
         query_ids = [v for v in _values(ti, athena_tasks) if isinstance(v, str)]
         anomaly = None
         if run.state == "success" and run.target:  # a run with nothing to process has no volume to compare

@@ -113,6 +113,7 @@ class Pipeline:
     database: str
     _glue_jobs: list[tuple[str, str]] = field(default_factory=list)  # (job name, task id)
     _counted: list[str] = field(default_factory=list)  # tasks whose figures carry ledger counts
+    _publishing: list[tuple[str, Sequence[str]]] = field(default_factory=list)  # (publish task, its tables)
 
     def counted(self, figures: Any) -> Any:
         """Count ``figures`` (a task or its output) in the run ledger: its dict's ``ledger`` part
@@ -214,6 +215,8 @@ class Pipeline:
         order given; ``covered(target)``: per table, the partitions the run answers for (one it
         wrote no row for is removed). With ``lock``, it first verifies the run still holds it."""
 
+        self._publishing.append((task_id, tuple(tables)))
+
         @task(task_id=task_id, multiple_outputs=False)
         def published() -> dict:
             context = get_current_context()
@@ -267,6 +270,7 @@ def pipeline_dag(
             target=target,
             glue_jobs=[job for job, _ in recipe._glue_jobs],
             counted=recipe._counted,
+            publishing=recipe._publishing,
         )
         failure_event(
             dag,

@@ -97,6 +97,19 @@ class Counts:
         return counts
 
 
+def published_only(
+    counts: Counts, states: Mapping[str, str], publishing: Iterable[tuple[str, Sequence[str]]]
+) -> Counts:
+    """``counts`` without the tables of a publish task that did not succeed: a check passed
+    them, but nothing of them was published (``publishing``: (task id, its tables))."""
+    kept = dict(counts.published)
+    for task_id, tables in publishing:
+        if states.get(task_id) != "success":
+            for table in tables:
+                kept.pop(table, None)
+    return Counts(counts.read, dict(counts.rejected), kept)
+
+
 @dataclass
 class Usage:
     """What the run asked of AWS, as AWS reports it."""

@@ -93,5 +93,6 @@ def test_every_run_records_its_ledger_rows_after_every_task_and_before_the_failu
     assert record.is_teardown and record.upstream_task_ids == set(dag.task_ids) - reporting
     assert "record_run" in dag.get_task("describe_failure").upstream_task_ids  # the event carries its line
     assert composed._counted == ["check_daily"]  # a check's figures carry the ledger's counts
+    assert composed._publishing == [("publish", ("daily",))]  # counted as published once this succeeded
     # each worker execution is timed for the ledger (pipelines.worker_time)
     assert {t.on_execute_callback[0].__name__ for t in dag.tasks} == {"execution_started"}

@@ -190,3 +190,13 @@ def test_the_trailing_volumes_are_the_pipeline_s_last_successful_runs_that_had_w
     sql = run_ledger.trailing_volume_sql(SETTINGS, "volume_test", "self", now)
     found = [r["rows_published"] for r in athena_rows(local_aws, sql, database=SETTINGS.ledger_database)]
     assert found == [108, 107, 106, 105, 104, 103, 102]
+
+
+def test_a_table_whose_publish_did_not_succeed_counts_no_published_row():
+    from pipelines.run_ledger import published_only
+
+    checked = Counts(read=10, rejected={"bad": 1}, published={"a": 5, "b": 4, "c": 3})
+    publishing = [("publish_ab", ("a", "b")), ("publish_c", ("c",))]
+    kept = published_only(checked, {"publish_ab": "success", "publish_c": "upstream_failed"}, publishing)
+    assert (kept.read, kept.rejected, kept.published) == (10, {"bad": 1}, {"a": 5, "b": 4})
+    assert published_only(checked, {"publish_ab": "failed", "publish_c": "success"}, publishing).published == {"c": 3}

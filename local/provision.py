@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from deploy.glue_scripts import upload_glue_scripts
 from deploy.vehicle_api_lambda import deploy_downloader, put_secret
 from local import mwaa_workers
+from local.aws import pace
 from local.aws.credentials import local_client
 from local.sources import traffic as feed
 from pipelines import run_ledger
@@ -29,7 +30,8 @@ from pipelines.uber_movement.tables import RAW_PREFIX as UBER_RAW_PREFIX
 LOCAL_API_CLIENT = ("local-client", "local-secret")
 SAMPLE_TRAFFIC_SEED = 1
 SAMPLE_TRAFFIC_DETECTORS = 12
-# Firehose's buffer for the Uber Movement stream: AWS allows 0-900 s; a local stack wants rows soon.
+# Firehose's buffer for the Uber Movement stream: AWS allows 0-900 s; a local stack wants rows
+# soon, unless it keeps AWS's pace (then the stream is buffered as deployed).
 FIREHOSE_BUFFER_SECONDS = 5
 # Every queue's redrive, as deploy/pipelines.yaml sets it.
 MAX_RECEIVES = 5
@@ -143,7 +145,6 @@ def provision(
     secrets: dict[str, dict] | None = None,
     vehicle_api_url: str | None = None,
     traffic_days: int = 0,
-    firehose_buffer_seconds: int = FIREHOSE_BUFFER_SECONDS,
 ) -> list[str]:
     """Create buckets, Glue databases, the Athena workgroup, secrets and the event bus.
 
@@ -198,7 +199,8 @@ def provision(
     done.append(subscribe_failure_queue(events, client("sqs"), settings))
     done.append(celery_queue(client("sqs"), endpoint_url, settings))
     done.extend(upload_glue_scripts(s3, settings))
-    done.extend(arrival_stream(client, settings, firehose_buffer_seconds))
+    buffer_seconds = int(pace.profile(settings.local_pace).firehose_buffer_seconds) or FIREHOSE_BUFFER_SECONDS
+    done.extend(arrival_stream(client, settings, buffer_seconds))
 
     sm = client("secretsmanager")
     for name, value in (secrets or {}).items():

@@ -1,4 +1,4 @@
-"""Serve the local AWS: ``python -m local.aws [--port 4566] [--data-dir DIR] [--no-state]``."""
+"""Serve the local AWS: ``python -m local.aws [--port 4566] [--data-dir DIR] [--no-state] [--pace aws]``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import signal
 import threading
 from pathlib import Path
 
+from local.aws.pace import PACES
 from local.aws.server import LocalAWS
+from pipelines.settings import load
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -18,13 +20,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-state", action="store_true", help="keep no state across restarts (answers writes without a snapshot)"
     )
+    parser.add_argument(
+        "--pace",
+        choices=PACES,
+        default=load().local_pace,
+        help="aws: every engine takes at least as long as AWS takes (local/aws/pace.py); "
+        "default: PIPELINES_LOCAL_PACE, else instant",
+    )
     args = parser.parse_args(argv)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    with LocalAWS(port=args.port, host=args.host, data_dir=args.data_dir, keep_state=not args.no_state) as aws:
-        print(f"local AWS ready at {aws.endpoint_url} (data in {aws.data_dir})", flush=True)
+    with LocalAWS(
+        port=args.port, host=args.host, data_dir=args.data_dir, keep_state=not args.no_state, pace=args.pace
+    ) as aws:
+        print(f"local AWS ready at {aws.endpoint_url} (data in {aws.data_dir}, pace {args.pace})", flush=True)
         stop.wait()
     print("local AWS stopped", flush=True)
 

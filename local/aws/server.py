@@ -18,6 +18,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from local.aws import services
 from local.aws.context import ServiceContext
 from local.aws.credentials import ACCOUNT_ID, local_client
+from local.aws.pace import Pace, profile
 from local.aws.s3.files import S3Files
 from local.aws.state import Snapshotter, StateStore, reattach
 
@@ -30,6 +31,7 @@ class LocalAWS:
     engines run processes in folders of their own. Given a ``data_dir``, the services' state is
     kept there too (``local.aws.state``) and a new server in that folder starts where the last
     one stopped, unless ``keep_state`` is False. ``region`` is only the default of ``client()``: the server answers in every region.
+    ``pace``: ``instant`` or ``aws`` (``local.aws.pace``).
     """
 
     def __init__(
@@ -39,8 +41,10 @@ class LocalAWS:
         region: str = "us-east-1",
         data_dir: Path | None = None,
         keep_state: bool = True,
+        pace: str | Pace = "instant",
     ) -> None:
         self._requested = (host, port)
+        self.pace = profile(pace) if isinstance(pace, str) else pace
         self.region = region
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
@@ -77,7 +81,7 @@ class LocalAWS:
                 logging.getLogger(__name__).info("local AWS: %d backends restored from %s", restored, store.root)
             self._snapshots = Snapshotter(store).start()
             held.app = self._snapshots.wrap(held.app)  # notes every request it serves
-        services.install(ServiceContext(self.endpoint_url, self.data_dir, s3_files))
+        services.install(ServiceContext(self.endpoint_url, self.data_dir, s3_files, self.pace))
         if self.persistent:
             reattach()
         held.ready.set()

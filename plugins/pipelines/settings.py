@@ -121,6 +121,11 @@ SPEC: dict[str, Setting] = {
         "mw1.small",
         "MWAA environment class: make deploy's, and the one the local stacks imitate (their workers' task slots).",
     ),
+    "local_pace": Setting(
+        "PIPELINES_LOCAL_PACE",
+        "instant",
+        "Local stacks only: `aws` makes every local engine take at least as long as AWS takes (local/aws/pace.py).",
+    ),
     "vehicle_api_pool": Setting(
         "PIPELINES_VEHICLE_API_POOL", "vehicle_api", "Airflow pool bounding concurrent downloads against the API."
     ),
@@ -171,6 +176,7 @@ class Settings:
     vehicle_api_secret: str
     vehicle_api_lambda: str
     mwaa_class: str
+    local_pace: str
     vehicle_api_pool: str
     vehicle_api_page_size: int
     vehicle_api_pool_slots: int

@@ -210,6 +210,6 @@ ADAPTER = ServiceAdapter(
         (AthenaResponse, "get_query_results", response_get_query_results),
         (AthenaResponse, "batch_get_query_execution", response_batch_get_query_execution),
     ),
-    start=lambda ctx: Executor(ctx.s3, ctx.data_dir / "athena"),
+    start=lambda ctx: Executor(ctx.s3, ctx.data_dir / "athena", pace=ctx.pace),
     stop=Executor.shutdown,
 )

@@ -7,6 +7,7 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from local.aws.athena.errors import QueryFailed, ScanLimitExceeded
 from local.aws.athena.results import ResultSet
 from local.aws.athena.session import Session
 from local.aws.athena.sqltext import strip_comments
+from local.aws.pace import PROFILES, Pace
 from local.aws.s3.files import S3Files, split_uri
 
 log = logging.getLogger(__name__)
@@ -98,15 +100,35 @@ class QueryRun:
 
 
 class Executor:
-    def __init__(self, s3: S3Files, scratch: Path, workers: int = 4) -> None:
+    """Runs each statement in a worker thread; with a ``pace`` (``local.aws.pace``), a statement
+    stays QUEUED and then RUNNING at least as long as the pace says (timers, not worker threads,
+    hold it: a held statement takes no engine capacity, as a queued one on Athena takes none)."""
+
+    def __init__(self, s3: S3Files, scratch: Path, workers: int = 4, pace: Pace = PROFILES["instant"]) -> None:
         self.s3 = s3
         self.scratch = scratch
+        self.pace = pace
         self.runs: dict[str, QueryRun] = {}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="athena-query")
 
     def submit(self, run: QueryRun) -> None:
         self.runs[run.query_id] = run
-        self._pool.submit(self._run, run)
+        self._later(self.pace.athena_queue_seconds, self._enqueue, run)
+
+    def _enqueue(self, run: QueryRun) -> None:
+        try:
+            self._pool.submit(self._run, run)
+        except RuntimeError:  # the endpoint stopped while the statement was held: it was cancelled
+            run.done.set()
+
+    @staticmethod
+    def _later(seconds: float, call: Callable[..., None], *args: object) -> None:
+        if seconds <= 0:
+            call(*args)
+            return
+        timer = threading.Timer(seconds, call, args)
+        timer.daemon = True
+        timer.start()
 
     def cancel(self, query_id: str) -> None:
         run = self.runs.get(query_id)
@@ -132,6 +154,12 @@ class Executor:
         for run in list(self.runs.values()):
             self.cancel(run.query_id)
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _finish_paced(self, run: QueryRun, state: str, reason: str | None = None) -> None:
+        """End the statement once it has run as long as the pace says for what it scanned."""
+        assert run.started is not None
+        remaining = run.started + self.pace.athena_run_seconds(run.bytes_scanned) - time.time()
+        self._later(remaining, self._finish, run, state, reason)
 
     def _finish(self, run: QueryRun, state: str, reason: str | None = None) -> None:
         with run.lock:
@@ -171,9 +199,9 @@ class Executor:
                 run.catalog.access.write(*split_uri(run.output_location))
             results.store(self.s3, run.output_location, result)
             run.result = result
-            self._finish(run, "SUCCEEDED")
+            self._finish_paced(run, "SUCCEEDED")
         except (QueryFailed, ScanLimitExceeded) as failure:
-            self._finish(run, "FAILED", str(failure))
+            self._finish_paced(run, "FAILED", str(failure))
         except duckdb.InterruptException:
             self._finish(run, "CANCELLED", "Query was cancelled by user")
         except Exception as err:  # a bug here must still end the query, with the reason visible

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from moto.core.utils import utcnow
 from moto.glue.exceptions import CrawlerNotRunningException, CrawlerRunningException, GlueClientError
 
+from local.aws import pace
 from local.aws.context import ServiceContext
 from local.aws.glue_catalog import glue_catalog
 from local.aws.glue_crawler.crawl import CrawlCancelled, CrawlerConfig, CrawlFailed, CrawlOutcome, crawl
@@ -39,7 +40,8 @@ class CrawlerStoppingException(GlueClientError):
 
 
 class CrawlRun:
-    def __init__(self, crawler_name: str) -> None:
+    def __init__(self, crawler_name: str, min_seconds: float = 0.0) -> None:
+        self.min_seconds = min_seconds  # the pace's least crawl (``local.aws.pace``)
         self.crawl_id = str(uuid.uuid4())
         self.crawler_name = crawler_name
         self.status = "RUNNING"
@@ -54,7 +56,7 @@ class CrawlRun:
         self.messages: list[str] = []
         self.cancel_requested = threading.Event()
         self._lock = threading.Lock()  # StopCrawler (a server thread) races the worker's transitions
-        self._started = time.monotonic()
+        self.started_monotonic = time.monotonic()
         self._ended: float | None = None
 
     # Progress protocol, called from the worker ---------------------------------------
@@ -63,6 +65,8 @@ class CrawlRun:
             raise CrawlCancelled()
 
     def finishing(self) -> None:
+        """About to write the catalog: no sooner than the pace's least crawl, as on AWS."""
+        pace.hold(self.started_monotonic, self.min_seconds, self.cancel_requested)
         with self._lock:
             self.check_cancelled()
             self.status = "STOPPING"
@@ -95,7 +99,7 @@ class CrawlRun:
 
     @property
     def elapsed_seconds(self) -> float:
-        return (self._ended or time.monotonic()) - self._started
+        return (self._ended or time.monotonic()) - self.started_monotonic
 
     def advance(self) -> None:
         """moto's ListCrawls ticks its simulated crawls; a real run moves on its own."""
@@ -147,7 +151,7 @@ class Runner:
         with self._lock:
             if crawler.crawls and crawler.crawls[-1].status in ("RUNNING", "STOPPING"):
                 raise CrawlerRunningException(f"Crawler with name {crawler.name} has already started")
-            run = CrawlRun(crawler.name)
+            run = CrawlRun(crawler.name, self.ctx.pace.crawler_min_seconds)
             crawler.crawls.append(run)
         config = CrawlerConfig(
             name=crawler.name,

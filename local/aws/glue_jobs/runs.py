@@ -18,6 +18,7 @@ from typing import Any
 from moto.core.utils import utcnow
 from moto.glue.models import FakeJob, FakeJobRun
 
+from local.aws import pace
 from local.aws.context import ServiceContext
 from local.aws.credentials import role_environment
 from local.aws.glue_jobs import jvm_cache, spark_env
@@ -111,6 +112,7 @@ class JobRunner:
         self.run_dir = ctx.data_dir / "glue-jobs" / "runs" / run.job_run_id
         self.thread = threading.Thread(target=self._drive, name=f"glue-job-{job.name}", daemon=True)
         self.archive: jvm_cache.ClassArchive | None = None
+        self.submitted = time.monotonic()
 
     def start(self) -> None:
         self.thread.start()
@@ -151,7 +153,8 @@ class JobRunner:
         if isinstance(env, str):
             logs.put(logs.error_group, [env])
             return "FAILED", env
-        if self.run.stop_requested.is_set():
+        # AWS's start of the job's workers (the pace's floor), counted from the StartJobRun
+        if not pace.hold(self.submitted, self.ctx.pace.glue_job_start_seconds, self.run.stop_requested):
             return "STOPPED", None
         with subprocess.Popen(
             [sys.executable, str(LAUNCHER), str(script), *job_arguments(self.job, self.run)],

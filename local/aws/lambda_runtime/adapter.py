@@ -35,6 +35,6 @@ ADAPTER = ServiceAdapter(
     "Lambda",
     # Replacing the function model's invoke also covers moto's internal callers (S3 notifications, SNS, ...).
     Patches((LambdaFunction, "invoke", _invoke), (LambdaResponse, "invoke", _invoke_response)),
-    start=lambda ctx: LambdaService(ctx.data_dir, ctx.endpoint_url),
+    start=lambda ctx: LambdaService(ctx.data_dir, ctx.endpoint_url, ctx.pace),
     stop=LambdaService.shutdown,
 )

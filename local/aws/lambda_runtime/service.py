@@ -17,6 +17,7 @@ from moto.awslambda.models import LambdaFunction
 from local.aws.lambda_runtime.function import FunctionSpec, function_spec
 from local.aws.lambda_runtime.invoker import InvocationResult, Invoker
 from local.aws.logs import write_events
+from local.aws.pace import PROFILES, Pace
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,8 @@ TAIL_BYTES = 4096
 
 
 class LambdaService:
-    def __init__(self, data_dir: Path, endpoint_url: str) -> None:
-        self.invoker = Invoker(data_dir, endpoint_url)
+    def __init__(self, data_dir: Path, endpoint_url: str, pace: Pace = PROFILES["instant"]) -> None:
+        self.invoker = Invoker(data_dir, endpoint_url, pace)
         self._async: set[threading.Thread] = set()
         self._lock = threading.Lock()
 

@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 COMPOSE_SCHEMA := $(VENV)/share/compose_spec.json
 export PYTHONPATH := $(CURDIR):$(CURDIR)/plugins
 
-.PHONY: help install browser jdk postgres run env demo report test test-fast lint format bench package deploy smoke clean
+.PHONY: help install browser jdk postgres run env demo report test test-fast lint format bench capacity package deploy smoke clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -76,8 +76,11 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install ## Benchmarks (DAG parse time, local engines); figures go in docs/benchmarks.md
+bench: install jdk postgres ## Benchmarks (DAG parse time, local engines, worker slots at AWS's pace); figures go in docs/benchmarks.md
 	$(BIN)/python -m bench
+
+capacity: install ## The MWAA class each pipeline set needs, from make bench's worker-slot seconds (docs/capacity.md)
+	$(BIN)/python -m deploy.capacity
 
 package: install ## Build the MWAA bundle in dist/mwaa (dags/, plugins.zip, requirements.txt, startup.sh)
 	$(BIN)/python -m deploy.package dist/mwaa

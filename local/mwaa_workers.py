@@ -12,18 +12,12 @@ from __future__ import annotations
 
 import json
 
+from deploy.mwaa_classes import CLASSES
 from pipelines.settings import Settings
 
-# Tasks one worker runs at once, per environment class: MWAA's defaults (its environment-class
-# documentation; celery.worker_autoscale "N,N"). deploy/pipelines.yaml allows the same classes.
-WORKER_CONCURRENCY = {
-    "mw1.micro": 3,
-    "mw1.small": 5,
-    "mw1.medium": 10,
-    "mw1.large": 20,
-    "mw1.xlarge": 40,
-    "mw1.2xlarge": 80,
-}
+# Tasks one worker runs at once, per environment class (celery.worker_autoscale "N,N"): the
+# classes' own table. deploy/pipelines.yaml allows the same classes.
+WORKER_CONCURRENCY = {c.name: c.tasks_per_worker for c in CLASSES}
 WORKERS = 1  # MWAA's MinWorkers default: what an environment runs before it scales out
 # MWAA's queue keeps a received task invisible this long: a task is never delivered twice while
 # its worker lives; one whose worker died is failed (and retried) by the scheduler's heartbeat check.

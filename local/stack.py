@@ -142,7 +142,8 @@ class DevStack:
         self.ui_url = f"http://127.0.0.1:{api_port}"
         self.ingest_url = f"http://127.0.0.1:{ingest_port or free_port()}"
         self.postgres = LocalPostgres(home / "postgres", postgres_port or free_port())
-        self.env = {**environ, **airflow_env(home, self.aws_endpoint, api_port, self.postgres.url, self.settings)}
+        stack_env = airflow_env(home, self.aws_endpoint, api_port, self.postgres.url, self.settings)
+        self.env = {**environ, **stack_env, **(settings_env or {})}  # this stack's settings win
         self.logs = home / "logs"
         self.procs: dict[str, subprocess.Popen] = {}
         self._argv: dict[str, list[str]] = {}

@@ -85,8 +85,15 @@ def table_lines(figures: Sequence[DayFigures]) -> list[str]:
         )  # fmt: skip
         for f in sorted(figures, key=lambda f: (f.dag_id, f.day))
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+    return aligned(rows, left=2)
+
+
+def aligned(rows: Sequence[Sequence[str]], left: int | None = None) -> list[str]:
+    """Rows as columns two spaces apart: the first ``left`` columns (all when None) flush left,
+    the others, figures, flush right."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    left = len(widths) if left is None else left
+    return ["  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
             for row in rows]  # fmt: skip
 
 

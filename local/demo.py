@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import pendulum
 
-from deploy.report import report
+from deploy.report import aligned, report
 from local import athena_queries
 from local.airflow_env import DEFAULT_HOME
 from local.postgres import LocalPostgres
@@ -56,8 +56,7 @@ def athena(stack: DevStack, sql: str, database: str = SETTINGS.lake_database) ->
 
 
 def table(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    return ["  " + line for line in aligned(rows)]
 
 
 @dataclass(frozen=True)

@@ -41,15 +41,26 @@ def job_config(settings: Settings, script_key: str, timeout_minutes: int, databa
     }
 
 
+def job_runs_of(glue: Any, job: str, dag_id: str, run_id: str) -> list[dict]:
+    """Every run of ``job`` that a try of this DAG run started (its ``--attempt`` is
+    ``<run key>-<try>``), from every page of GetJobRuns."""
+    prefix = f"{run_key(dag_id, run_id)}-"
+    return [
+        job_run
+        for page in glue.get_paginator("get_job_runs").paginate(JobName=job)
+        for job_run in page["JobRuns"]
+        if job_run.get("Arguments", {}).get("--attempt", "").startswith(prefix)
+    ]
+
+
 def job_error_lookup(job: str, task_id: str) -> ErrorLookup:
     """The failure event's error lookup: the ErrorMessage of the run's last run of ``job``, if ``task_id`` failed."""
 
     def lookup(failed: list[str], dag_run: Any) -> str | None:
         if task_id not in failed:
             return None
-        runs = GlueJobHook(aws_conn_id=SETTINGS.aws_conn_id, job_name=job).conn.get_job_runs(JobName=job)["JobRuns"]
-        prefix = f"{run_key(dag_run.dag_id, dag_run.run_id)}-"
-        ours = [r for r in runs if r.get("Arguments", {}).get("--attempt", "").startswith(prefix)]
+        glue = GlueJobHook(aws_conn_id=SETTINGS.aws_conn_id, job_name=job).conn
+        ours = job_runs_of(glue, job, dag_run.dag_id, dag_run.run_id)
         latest = max(ours, key=lambda r: r["StartedOn"], default=None)
         return latest and latest.get("ErrorMessage") and f"Glue job {job} run {latest['Id']}: {latest['ErrorMessage']}"
 

@@ -28,6 +28,7 @@ from airflow.sdk import DAG, get_current_context, task
 from pipelines import run_ledger
 from pipelines.athena_results import all_rows
 from pipelines.failure_events import DESCRIBE_TASK, failed_tasks
+from pipelines.glue_runs import job_runs_of
 from pipelines.lambda_invocation import LAMBDA_REPORT_KEY, LambdaInvocationOperator
 from pipelines.run_ledger import LEDGER_KEY, RECORD_TASK, Counts, RunRecord, Usage
 from pipelines.run_targets import RunTarget
@@ -50,10 +51,9 @@ def _values(ti: Any, task_ids: Sequence[str], key: str = "return_value") -> list
     return [v for v in ti.xcom_pull(task_ids=list(task_ids), key=key) if v is not None]
 
 
-def trailing_volumes(run: RunRecord) -> tuple[list[int], str]:
+def trailing_volumes(hook: AthenaHook, run: RunRecord) -> tuple[list[int], str]:
     """The published rows of the pipeline's last successful runs, from the ledger through Athena,
     and the query's id (its cost is the run's)."""
-    hook = AthenaHook(aws_conn_id=SETTINGS.aws_conn_id)
     query_id = hook.run_query(
         run_ledger.trailing_volume_sql(SETTINGS, run.dag_id, run.run_id, datetime.now(UTC)),
         query_context={"Database": SETTINGS.ledger_database},
@@ -120,19 +120,19 @@ def record_run(
         checked = Counts.merged(v.get(LEDGER_KEY) for v in _values(ti, counted) if isinstance(v, dict))
         counts = run_ledger.published_only(checked, states, publishing)
         query_ids = [v for v in _values(ti, athena_tasks) if isinstance(v, str)]
+        athena = AthenaHook(aws_conn_id=SETTINGS.aws_conn_id)  # one client for the query and the usage
         anomaly = None
         if run.state == "success" and run.target:  # a run with nothing to process has no volume to compare
-            trailing, query_id = trailing_volumes(run)
+            trailing, query_id = trailing_volumes(athena, run)
             query_ids.append(query_id)
             anomaly = run_ledger.volume_anomaly(sum(counts.published.values()), trailing, SETTINGS.volume_drop_ratio)
         usage = Usage(worker_slot_seconds=round(sum(_values(ti, task_ids, WORKER_SECONDS_KEY)), 3))
-        athena = AthenaHook(aws_conn_id=SETTINGS.aws_conn_id).get_conn()
         usage.athena_queries, usage.athena_bytes_scanned, usage.athena_bytes_billed = run_ledger.athena_usage(
-            athena, query_ids
+            athena.get_conn(), query_ids
         )
         glue = GlueJobHook(aws_conn_id=SETTINGS.aws_conn_id).conn
         usage.glue_job_runs, usage.glue_dpu_seconds, usage.glue_billed_dpu_seconds = run_ledger.glue_usage(
-            glue, glue_jobs, run.dag_id, run.run_id
+            job_run for job in sorted(set(glue_jobs)) for job_run in job_runs_of(glue, job, run.dag_id, run.run_id)
         )
         usage.lambda_invocations, usage.lambda_billed_ms, usage.lambda_gb_seconds = run_ledger.lambda_usage(
             _values(ti, lambda_tasks, LAMBDA_REPORT_KEY)

@@ -160,21 +160,16 @@ def job_run_dpu(job_run: Mapping[str, Any]) -> float:
     return float(job_run.get("MaxCapacity") or 0)
 
 
-def glue_usage(glue: Any, job_names: Iterable[str], dag_id: str, run_id: str) -> tuple[int, float, float]:
-    """(job runs, DPU-seconds, billed DPU-seconds) of every try of the run's Glue jobs (found by
-    their ``--attempt`` argument, ``<run key>-<try>``). DPUSeconds where Glue reports it (Flex,
-    auto scaling), else the execution time times the run's DPUs."""
-    prefix = f"{run_key(dag_id, run_id)}-"
+def glue_usage(job_runs: Iterable[Mapping[str, Any]]) -> tuple[int, float, float]:
+    """(job runs, DPU-seconds, billed DPU-seconds) of the run's Glue job runs (every try's:
+    ``pipelines.glue_runs.job_runs_of``). DPUSeconds where Glue reports it (Flex, auto
+    scaling), else the execution time times the run's DPUs."""
     runs = dpu_seconds = billed = 0.0
-    for job in sorted(set(job_names)):
-        for page in glue.get_paginator("get_job_runs").paginate(JobName=job):
-            for job_run in page["JobRuns"]:
-                if not job_run.get("Arguments", {}).get("--attempt", "").startswith(prefix):
-                    continue
-                dpu, seconds = job_run_dpu(job_run), float(job_run.get("ExecutionTime", 0))
-                runs += 1
-                dpu_seconds += float(job_run["DPUSeconds"]) if "DPUSeconds" in job_run else seconds * dpu
-                billed += glue_billed_dpu_seconds(seconds, dpu, job_run.get("GlueVersion", "5.0"))
+    for job_run in job_runs:
+        dpu, seconds = job_run_dpu(job_run), float(job_run.get("ExecutionTime", 0))
+        runs += 1
+        dpu_seconds += float(job_run["DPUSeconds"]) if "DPUSeconds" in job_run else seconds * dpu
+        billed += glue_billed_dpu_seconds(seconds, dpu, job_run.get("GlueVersion", "5.0"))
     return int(runs), dpu_seconds, billed
 
 

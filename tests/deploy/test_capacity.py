@@ -41,7 +41,12 @@ def test_each_dag_runs_as_its_schedule_says_with_the_median_of_its_runs(dagbag):
 
     traffic = loads["traffic_batch"]
     assert traffic.run_hours == (7.5,)  # the day before, 7 h 30 after it ended
-    assert (traffic.worker_seconds, traffic.wall_seconds, traffic.peak_slots, traffic.max_active_runs) == (42, 160, 3, 1)
+    assert (traffic.worker_seconds, traffic.wall_seconds, traffic.peak_slots, traffic.max_active_runs) == (
+        42,
+        160,
+        3,
+        1,
+    )
     assert loads["vehicle_api_download"].run_hours == (1.0,)
     # on the download's assets: once a download day has published them
     assert loads["vehicle_api_processing"].run_hours == pytest.approx((1.0 + 60 / 3600,))

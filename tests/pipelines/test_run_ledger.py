@@ -109,27 +109,13 @@ def test_athena_usage_asks_50_queries_at_a_time_and_bills_only_dml():
     assert athena.calls == [50, 50, 20]
 
 
-class FakeGlue:
-    def __init__(self, runs: list[dict]) -> None:
-        self.runs = runs
-
-    def get_paginator(self, name: str) -> FakeGlue:
-        assert name == "get_job_runs"
-        return self
-
-    def paginate(self, JobName: str) -> list[dict]:
-        return [{"JobRuns": self.runs[:1]}, {"JobRuns": self.runs[1:]}]
-
-
-def test_glue_usage_counts_every_try_of_the_run_and_no_other_run():
-    key = run_key(RUN.dag_id, RUN.run_id)
+def test_glue_usage_counts_every_run_it_is_given_with_glues_own_dpu_seconds_where_reported():
     runs = [
-        {"Arguments": {"--attempt": f"{key}-1"}, "ExecutionTime": 30, "WorkerType": "G.1X", "NumberOfWorkers": 2},
-        {"Arguments": {"--attempt": f"{key}-2"}, "ExecutionTime": 90, "MaxCapacity": 2.0, "DPUSeconds": 150.0},
-        {"Arguments": {"--attempt": "otherrun0000-1"}, "ExecutionTime": 500, "MaxCapacity": 10.0},
+        {"ExecutionTime": 30, "WorkerType": "G.1X", "NumberOfWorkers": 2},
+        {"ExecutionTime": 90, "MaxCapacity": 2.0, "DPUSeconds": 150.0},
     ]
     # try 1: 30 s x 2 DPU (billed 60 s x 2); try 2: Glue's own DPUSeconds (billed 90 s x 2)
-    assert glue_usage(FakeGlue(runs), ["job"], RUN.dag_id, RUN.run_id) == (2, 60.0 + 150.0, 120.0 + 180.0)
+    assert glue_usage(runs) == (2, 60.0 + 150.0, 120.0 + 180.0)
 
 
 def test_lambda_s_billed_duration_and_memory_come_from_the_report_line():

@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parents[2]
 AIRFLOW_IMAGE = {"env": {"AIRFLOW_HOME": "/opt/airflow"}, "workdir": "/opt/airflow", "cmd": []}
 PUBLISHED = {"local-aws": 4566, "vehicle-api": 8400, "api-server": 8080}
 POSTGRES = "postgres"  # the project's own server stands in for its image
+INTERPOLATION = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")  # compose's variable substitution
 
 
 @dataclass
@@ -63,6 +64,12 @@ def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
             keyword, _, rest = line.partition(" ")
             found.append((keyword.upper(), rest.strip()))
     return found
+
+
+def interpolated(value: str) -> str:
+    """Compose's substitution from the shell's environment: ``${VAR}``, and ``${VAR:-default}``
+    (the default when VAR is unset or empty)."""
+    return INTERPOLATION.sub(lambda m: os.environ.get(m[1]) or (m[2] or ""), value)
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -151,7 +158,7 @@ class ComposeRun:
         if "JAVA_HOME" in os.environ:
             env["JAVA_HOME"] = os.environ["JAVA_HOME"]
         for key, value in {**image.env, **(service.get("environment") or {})}.items():
-            env[key] = self._map(str(value), image, name)
+            env[key] = self._map(interpolated(str(value)), image, name)
         if name == "api-server":
             env["AIRFLOW__API__PORT"] = str(self.ports[name])
         command = [self._map(str(arg), image, name) for arg in (service.get("command") or image.cmd)]

@@ -59,8 +59,8 @@ env: ## Print the exports that point the airflow CLI at `make run`: eval "$(make
 demo: install postgres ## Run every pipeline end to end on the embedded local stack and print the results
 	$(BIN)/python -m local.demo
 
-report: install ## The run ledger per pipeline and day, and a PNG chart: make report [DAYS=7] [ENV=name REGION=r] (no ENV: the make run stack)
-	$(BIN)/python -m deploy.report --days "$(or $(DAYS),7)" $(if $(ENV),--env "$(ENV)" --region "$(REGION)",)
+report: install ## The run ledger per pipeline and day, and a PNG chart: make report [DAYS=7] [UNTIL=YYYY-MM-DD] [ENV=name REGION=r] (no ENV: the make run stack)
+	$(BIN)/python -m deploy.report --days "$(or $(DAYS),7)" $(if $(UNTIL),--until "$(UNTIL)",) $(if $(ENV),--env "$(ENV)" --region "$(REGION)",)
 
 test: install browser jdk postgres ## Run all tests, the services tier beside the rest (tiers: tests/README.md)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

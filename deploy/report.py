@@ -1,5 +1,5 @@
-"""``make report [DAYS=7] [ENV=name REGION=r]``: the run ledger per pipeline and day, as a table
-on the terminal and a PNG chart (rows published and rejected, cost), read through Athena.
+"""``make report [DAYS=7] [UNTIL=YYYY-MM-DD] [ENV=name REGION=r]``: the run ledger per pipeline and
+day (the DAYS days ending on UNTIL, default today in UTC), as a table on the terminal and a PNG chart (rows published and rejected, cost), read through Athena.
 
 Without ENV it reads the stack ``make run`` started; with ENV and REGION the AWS environment of
 that name, with your session. The chart is written to ``--out`` (default
@@ -35,21 +35,21 @@ class DayFigures:
     cost: float | None
 
 
-def daily_sql(settings: Settings, since: date) -> str:
-    """One row per pipeline and day from ``since``: its runs' rows (not the per-table ones)."""
+def daily_sql(settings: Settings, since: date, until: date) -> str:
+    """One row per pipeline and day from ``since`` to ``until``: its runs' rows (not the per-table ones)."""
     return (
         "SELECT dag_id, day, count(*) AS runs, count_if(state = 'failed') AS failed,"
         " sum(rows_published) AS published, sum(rows_rejected) AS rejected,"
         " sum(athena_bytes_scanned) AS scanned, sum(cost_usd) AS cost"
         f' FROM "{settings.ledger_database}"."{TABLE}"'
-        f" WHERE day >= '{since:%Y-%m-%d}' AND table_name IS NULL"
+        f" WHERE day BETWEEN '{since:%Y-%m-%d}' AND '{until:%Y-%m-%d}' AND table_name IS NULL"
         " GROUP BY dag_id, day ORDER BY dag_id, day"
     )
 
 
-def read_days(athena: Any, settings: Settings, since: date) -> list[DayFigures]:
+def read_days(athena: Any, settings: Settings, since: date, until: date) -> list[DayFigures]:
     execution = athena_queries.run(
-        athena, daily_sql(settings, since), settings.ledger_database, settings.athena_workgroup
+        athena, daily_sql(settings, since, until), settings.ledger_database, settings.athena_workgroup
     )
     _, rows = athena_queries.result_rows(athena, execution["QueryExecutionId"])
     return [
@@ -130,10 +130,11 @@ def write_chart(figures: Sequence[DayFigures], out: Path) -> Path:
     return out
 
 
-def report(athena: Any, settings: Settings, days: int, out: Path, today: date | None = None) -> list[str]:
-    """The table's lines, the chart written to ``out`` (when there is a day to draw)."""
-    since = (today or datetime.now(UTC).date()) - timedelta(days=days - 1)
-    figures = read_days(athena, settings, since)
+def report(athena: Any, settings: Settings, days: int, out: Path, until: date | None = None) -> list[str]:
+    """The table's lines for the ``days`` days ending on ``until`` (default today in UTC), the
+    chart written to ``out`` (when there is a day to draw)."""
+    until = until or datetime.now(UTC).date()
+    figures = read_days(athena, settings, until - timedelta(days=days - 1), until)
     lines = table_lines(figures)
     if figures:
         lines.append(f"chart: {write_chart(figures, out)}")
@@ -143,6 +144,7 @@ def report(athena: Any, settings: Settings, days: int, out: Path, today: date | 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.report", description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--until", type=date.fromisoformat, help="the last day (YYYY-MM-DD); default: today in UTC")
     parser.add_argument("--env", help="an AWS environment (with --region); default: the make run stack")
     parser.add_argument("--region")
     parser.add_argument("--endpoint-url", help="a local AWS other than make run's")
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         environ = {"PIPELINES_ENV": args.env} if args.env else {}
         settings = load({**environ, **({"PIPELINES_AWS_REGION": args.region} if args.region else {})})
         client = local_client("athena", endpoint, settings.region)
-    print("\n".join(report(client, settings, args.days, args.out)))
+    print("\n".join(report(client, settings, args.days, args.out, args.until)))
     return 0
 
 

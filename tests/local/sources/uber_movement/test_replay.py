@@ -3,9 +3,11 @@ row on the stream exactly once, through the local Kinesis and its shard limits."
 
 from __future__ import annotations
 
+import csv
 import json
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -79,19 +81,32 @@ def test_a_replay_through_the_cli_puts_every_row_once_despite_the_shard_limits(l
     kinesis = local_aws.client("kinesis")
     name = f"replay-{uuid.uuid4().hex[:8]}"
     kinesis.create_stream(StreamName=name, ShardCount=2)
-    csv_path = tmp_path / "travel_times.csv"
-    write_travel_times(["--rows", "4500", "--seed", "5", "--out", str(csv_path)])
+    generated, csv_path = tmp_path / "generated.csv", tmp_path / "travel_times.csv"
+    write_travel_times(["--rows", "1000", "--seed", "5", "--out", str(generated)])
+    widened(generated, csv_path, extra_bytes=5_000)
 
     argv = [str(csv_path), "--stream", name, "--endpoint-url", local_aws.endpoint_url, "--region", local_aws.region]
     assert producer.main(argv) == 0
 
     printed = capsys.readouterr().out
-    assert printed.startswith(f"4500 rows onto {name} in ")
+    assert printed.startswith(f"1000 rows onto {name} in ")
     refused = int(printed.split("requests, ")[1].split(" refused")[0])
-    assert refused > 0  # 4,500 rows at once into 2 shards of 1,000 a second: the limits bit
+    # A request of 500 rows of 5 KB carries over 1 MiB for each of the 2 shards: the limits bite on
+    # the first request, however fast or slow the machine is.
+    assert refused > 0
     on_stream = read_stream(kinesis, name)
     expected = [json.loads(r.data) for r in records(csv_path)]
-    assert Counter(r["replay_id"] for r in on_stream) == Counter(f"travel_times.csv:{n}" for n in range(1, 4501))
+    assert Counter(r["replay_id"] for r in on_stream) == Counter(f"travel_times.csv:{n}" for n in range(1, 1001))
     assert sorted(on_stream, key=lambda r: r["replay_id"]) == sorted(expected, key=lambda r: r["replay_id"])
     shards = kinesis.list_shards(StreamName=name)["Shards"]
     assert len(shards) == 2
+
+
+def widened(source: Path, target: Path, extra_bytes: int) -> None:
+    """The travel times of ``source`` with a ``comment`` column of ``extra_bytes`` on every row."""
+    with source.open(newline="") as rows_in, target.open("w", newline="") as rows_out:
+        reader = csv.DictReader(rows_in)
+        writer = csv.DictWriter(rows_out, [*(reader.fieldnames or []), "comment"])
+        writer.writeheader()
+        for n, row in enumerate(reader):
+            writer.writerow({**row, "comment": f"{n:06d}".ljust(extra_bytes, "x")})

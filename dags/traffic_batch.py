@@ -8,8 +8,9 @@ manual run at a date (`airflow dags test traffic_batch 2020-07-14`), or the `dat
    code), then **crawl_raw**: the Glue crawler
    registers the new arrival-hour folders of `s3://<raw bucket>/traffic/YYYY/MM/DD/HH/` in the
    raw table `traffic`.
-2. **create_...** (Athena DDL, once): the processed table, the quarantine `traffic_rejects`, their
-   attempts tables (one template each), and `traffic_lines` (the raw files as text); **add_line_partitions**: the
+2. **create_tables** (Athena DDL for the tables the catalog does not hold yet): `traffic_lines`
+   (the raw files as text), the processed table, the quarantine `traffic_rejects` and their
+   attempts tables (one template each); **add_line_partitions**: the
    arrival hours D reads (D-1 23h for the 10-minute windows, all of D, D+1 00-06h for late
    records).
 3. **insert_day** and **insert_rejects** (Athena): every raw line is judged on its own; D's rows
@@ -57,11 +58,7 @@ with pipeline_dag(
     doc_md=__doc__,
 ) as traffic:
     crawl = traffic.crawl(crawler_config(SETTINGS))
-    creates = [
-        *traffic.create_tables(PROCESSED_TABLE),
-        *traffic.create_tables(REJECTS_TABLE),
-        traffic.sql("create_lines_table"),
-    ]
+    creates = traffic.create_tables(PROCESSED_TABLE, REJECTS_TABLE, statements=["create_lines_table"])
     add_line_partitions = traffic.sql("add_line_partitions")
     inserts = [traffic.sql("insert_day"), traffic.sql("insert_rejects")]
     # A day without rejects writes no quarantine partition: an empty attempt.

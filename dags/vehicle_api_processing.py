@@ -14,8 +14,9 @@ A run first takes the writer lock of the three tables (**acquire_writer_lock**, 
 `pipelines.writer_lock`), so runs started by the scheduler, by hand or by a backfill never
 interleave; a waiting run holds no worker slot.
 
-Athena statements from `include/sql/vehicle_api/`, one per file and one task each, in order:
-raw JSON tables and their day partitions; every table's DDL and its attempts table's DDL; then
+Athena statements from `include/sql/vehicle_api/`, in order: **create_tables** (the DDL of the
+raw JSON tables, every table and its attempts table, for those the catalog does not hold yet);
+the raw tables' day partitions; then
 **check_partition_budget** counts the partitions each INSERT will write and fails fast, naming
 how many dates fit, when one would exceed Athena's 100 per statement (a manual run takes at most
 100 dates); then per table the INSERT of this try's attempt (`pipelines.partitions`): `vehicles` (the published ids plus
@@ -79,14 +80,9 @@ with pipeline_dag(
 
     dates = resolve_dates()
     lock = acquire_writer_lock(LOCK)
-    raw = [
-        processing.sql("create_raw_vehicles"),
-        processing.sql("create_raw_sensor_data"),
-        processing.sql("add_raw_vehicle_partitions"),
-        processing.sql("add_raw_sensor_partitions"),
-    ]
     # Every table (and its attempts table) exists before the budget is counted; no INSERT runs before it passes.
-    creates = [task for table in TABLES for task in processing.create_tables(table)]
+    creates = processing.create_tables(*TABLES, statements=["create_raw_vehicles", "create_raw_sensor_data"])
+    raw_partitions = [processing.sql("add_raw_vehicle_partitions"), processing.sql("add_raw_sensor_partitions")]
     budget_query = processing.sql("partition_budget_query", "checks/partition_budget")
     budget = processing.check("check_partition_budget", budget_query, check_partition_budget,
                               errors=[PartitionBudgetError])  # fmt: skip
@@ -96,6 +92,6 @@ with pipeline_dag(
     checked = processing.check("check_results", check_query, check_results, errors=[ResultCheckError])
     published = processing.publish(TABLES, covered, lock=LOCK)
 
-    chain(dates, lock, *raw, *creates, budget_query, budget)
+    chain(dates, lock, creates, *raw_partitions, budget_query, budget)
     chain(budget, insert_vehicles, vehicles, insert_sensor_data, sensor_data, insert_intervals, intervals)
     chain(intervals, check_query, checked, published, release_writer_lock(LOCK).as_teardown(setups=lock))

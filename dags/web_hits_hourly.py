@@ -6,9 +6,10 @@ let the files of H that land late (a writer flushing its last buffer) arrive fir
 run processes the `hour` param (`YYYY-MM-DDTHH`, the seed's `target_datetime`), else the hour
 its logical date names (`pipelines.run_targets`) (`airflow dags test web_hits_hourly 2024-05-01T13:00:00+00:00`).
 
-1. Athena DDL from `include/sql/web_hits/`: the raw table `web_hits` in the raw database and
-   its hour partitions H-1, H, H+1; the three aggregates and their attempts tables in the
-   aggregated database.
+1. **create_tables** (Athena DDL from `include/sql/web_hits/` for the tables the catalog does not
+   hold yet): the raw table `web_hits` in the raw database, the three aggregates and their
+   attempts tables in the aggregated database; **add_raw_partitions**: the raw table's hour
+   partitions H-1, H, H+1.
 2. **aggregate_hour**: the Glue 5 Spark job `include/glue/web_hits_aggregates.py`, created or
    updated from this code (`GlueJobOperator`, its logs in the task log; waiting on it is
    deferred to the triggerer). It counts the hits of H by their UTC Timestamp three ways,
@@ -51,9 +52,8 @@ with pipeline_dag(
     tags=["web_hits", "glue", "athena"],
     doc_md=__doc__,
 ) as web_hits:
-    raw_table = web_hits.sql("create_raw_table", database=SETTINGS.raw_database)
     raw_partitions = web_hits.sql("add_raw_partitions", database=SETTINGS.raw_database)
-    creates = [task for table in AGGREGATES for task in web_hits.create_tables(table, "create_aggregate")]
+    creates = web_hits.create_tables(*AGGREGATES, template="create_aggregate", statements=["create_raw_table"])
     aggregate_hour = web_hits.glue_job(
         "aggregate_hour", JOB, {"--hour": "{{ run_target() }}"}, concurrent_run_limit=MAX_HOURS_AT_ONCE
     )
@@ -62,4 +62,4 @@ with pipeline_dag(
     checked = web_hits.check("check_hour", check_query, check_hour, errors=[HourCheckError])
     published = web_hits.publish(AGGREGATES, covered, task_id="publish_hour")
 
-    chain(raw_table, raw_partitions, creates, aggregate_hour, attempts, check_query, checked, published)
+    chain(creates, raw_partitions, aggregate_hour, attempts, check_query, checked, published)

@@ -58,14 +58,19 @@ class AthenaStatementOperator(AthenaOperator):
             trigger = AthenaStatementTrigger(**trigger.serialize()[1])
         if self.defer_after <= 0:
             super().defer(trigger=trigger, method_name=method_name, kwargs=kwargs, timeout=timeout)
-        deadline = time.monotonic() + self.defer_after
-        while True:
-            state = self.hook.check_query_status(self.query_execution_id)
-            if state not in AthenaHook.INTERMEDIATE_STATES and state is not None:
-                self.log.info(
-                    "Query %s ended %s within %s s: not deferred", self.query_execution_id, state, self.defer_after
-                )
-                return
-            if time.monotonic() + WATCH_INTERVAL > deadline:
-                super().defer(trigger=trigger, method_name=method_name, kwargs=kwargs, timeout=timeout)
-            time.sleep(WATCH_INTERVAL)
+        state = final_state_within(self.hook, self.query_execution_id, self.defer_after)
+        if state is None:
+            super().defer(trigger=trigger, method_name=method_name, kwargs=kwargs, timeout=timeout)
+        self.log.info("Query %s ended %s within %s s: not deferred", self.query_execution_id, state, self.defer_after)
+
+
+def final_state_within(hook: AthenaHook, query_execution_id: str, seconds: float) -> str | None:
+    """The statement's final state if it ends within ``seconds`` (checked every WATCH_INTERVAL), else None."""
+    deadline = time.monotonic() + seconds
+    while True:
+        state = hook.check_query_status(query_execution_id)
+        if state is not None and state not in AthenaHook.INTERMEDIATE_STATES:
+            return state
+        if time.monotonic() + WATCH_INTERVAL > deadline:
+            return None
+        time.sleep(WATCH_INTERVAL)

@@ -27,6 +27,7 @@ from airflow.sdk import DAG, get_current_context, task
 
 from pipelines import run_ledger
 from pipelines.athena_results import all_rows
+from pipelines.create_tables import CreateTablesOperator
 from pipelines.failure_events import DESCRIBE_TASK, failed_tasks
 from pipelines.glue_runs import job_runs_of
 from pipelines.lambda_invocation import LAMBDA_REPORT_KEY, LambdaInvocationOperator
@@ -98,7 +99,7 @@ def record_run(
     their tables (a table whose publish did not succeed counts no published row)."""
     work = [t for t in dag.tasks if not t.is_setup]
     task_ids = [t.task_id for t in work]
-    athena_tasks = [t.task_id for t in work if issubclass(_operator_class(t), AthenaOperator)]
+    athena_tasks = [t.task_id for t in work if issubclass(_operator_class(t), (AthenaOperator, CreateTablesOperator))]
     lambda_tasks = [t.task_id for t in work if issubclass(_operator_class(t), LambdaInvocationOperator)]
 
     @task(task_id=RECORD_TASK, multiple_outputs=False)
@@ -119,7 +120,10 @@ def record_run(
         )
         checked = Counts.merged(v.get(LEDGER_KEY) for v in _values(ti, counted) if isinstance(v, dict))
         counts = run_ledger.published_only(checked, states, publishing)
-        query_ids = [v for v in _values(ti, athena_tasks) if isinstance(v, str)]
+        # a statement's id, or the list of those create_tables ran
+        query_ids = [
+            q for v in _values(ti, athena_tasks) for q in (v if isinstance(v, list) else [v]) if isinstance(q, str)
+        ]
         athena = AthenaHook(aws_conn_id=SETTINGS.aws_conn_id)  # one client for the query and the usage
         anomaly = None
         if run.state == "success" and run.target:  # a run with nothing to process has no volume to compare

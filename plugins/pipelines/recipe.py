@@ -7,7 +7,8 @@ failure's text kept), the SQL search path, the macros (``run_target()``, ``attem
 (``pipelines.ledger_task``), then the failure event (``pipelines.failure_events``). The ``Pipeline`` it yields makes the tasks:
 
 - ``sql``: one Athena statement from the pipeline's SQL folder (``include/sql/<pipeline>/``);
-  ``create_tables``: a published table and its attempts table from one DDL template;
+  ``create_tables``: the task creating the pipeline's missing tables, each published table with
+  its attempts table from one DDL template;
 - ``glue_job``: the task that creates or updates a ``GlueJob`` and runs it (its error goes into
   the failure event);
 - ``crawl``: wait until the crawler is idle, create or update it, run it;
@@ -37,6 +38,7 @@ from jinja2 import pass_context
 from pipelines.athena_results import ResultShapeError
 from pipelines.attempt_layout import attempts_table
 from pipelines.crawls import crawl_tasks
+from pipelines.create_tables import CreateTablesOperator
 from pipelines.dag_defaults import default_args
 from pipelines.failure_events import failure_event
 from pipelines.glue_runs import GlueJob, MissingReportError, job_error_lookup
@@ -133,15 +135,32 @@ class Pipeline:
             database=database or self.database,
         )
 
-    def create_tables(self, table: str, sql_file: str | None = None, *, database: str | None = None) -> list:
-        """``create_<table>`` and ``create_<table>_attempts``: one DDL template
-        (``<sql_file or create_<table>>.sql``) for a published table and its attempts table,
-        given ``params.table`` (the one to create), ``params.published`` and ``params.attempts``."""
-        return [
-            self.sql(f"create_{name}", sql_file or f"create_{table}", database=database,
-                     table=name, published=table, attempts=name != table)
+    def create_tables(
+        self, *published: str, template: str | None = None, statements: Sequence[str] = ()
+    ) -> CreateTablesOperator:
+        """``create_tables``: one task creating the pipeline's tables the catalog does not hold yet
+        (``pipelines.create_tables``): first each of ``statements`` (SQL files, e.g. a raw
+        table's), then each of ``published`` and its attempts table, from one DDL template
+        (``<template or create_<table>>.sql``) given ``params.table`` (the one to create),
+        ``params.published`` and ``params.attempts``."""
+        ddl = [(f"{self.name}/{sql_file}.sql", {}) for sql_file in statements]
+        ddl += [
+            (f"{self.name}/{template or f'create_{table}'}.sql", {"table": name, "published": table, "attempts": name != table})
+            for table in published
             for name in (table, attempts_table(table))
         ]  # fmt: skip
+        return CreateTablesOperator(
+            task_id="create_tables",
+            ddl=ddl,
+            params=self.sql_params,
+            database=self.database,
+            workgroup=SETTINGS.athena_workgroup,
+            output_location=SETTINGS.athena_output_location,
+            aws_conn_id=SETTINGS.aws_conn_id,
+            deferrable=SETTINGS.deferrable,
+            defer_after=SETTINGS.defer_after_seconds,
+            sleep_time=SETTINGS.poll_seconds,
+        )
 
     def glue_job(
         self, task_id: str, job: GlueJob, script_args: dict[str, str], *, concurrent_run_limit: int = 1, **kwargs: Any

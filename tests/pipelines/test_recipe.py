@@ -4,9 +4,9 @@ guide's test and the DAG tests run them)."""
 from __future__ import annotations
 
 import pytest
-from airflow.providers.amazon.aws.operators.athena import AthenaOperator
 from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
 
+from pipelines.create_tables import CreateTablesOperator
 from pipelines.glue_runs import GlueJob
 from pipelines.recipe import pipeline_dag
 from pipelines.run_targets import HOURS_TARGET
@@ -26,13 +26,13 @@ def composed():
         failure="Recipe test failed",
         schedule=PreviousHourTimetable(),
     ) as recipe:
-        creates = recipe.create_tables("daily", "create_daily")
+        creates = recipe.create_tables("daily", statements=["create_raw"])
         job = recipe.glue_job("run_job", JOB, {"--hours": "{{ run_target() | join(',') }}"})
         attempts = recipe.find_attempts(["daily"], required=["daily"])
         query = recipe.sql("check_query", "checks/daily", database="other")
         checked = recipe.check("check_daily", query, lambda results, run: {})
         published = recipe.publish(["daily"], lambda hours: {"daily": [[h] for h in hours]})
-        creates[0] >> creates[1] >> job >> attempts[0] >> query >> checked >> published
+        creates >> job >> attempts[0] >> query >> checked >> published
     return recipe
 
 
@@ -45,14 +45,18 @@ def test_the_dag_gets_the_shared_defaults_param_and_macros(composed):
     assert dag.template_searchpath[0].endswith("/include/sql")
 
 
-def test_a_ddl_template_makes_the_table_and_its_attempts_table(composed):
-    created = [composed.dag.get_task(t) for t in ("create_daily", "create_daily_attempts")]
-    assert all(isinstance(t, AthenaOperator) and t.query == "recipe_test/create_daily.sql" for t in created)
-    assert [{k: t.params[k] for k in ("table", "published", "attempts")} for t in created] == [
+def test_one_task_creates_the_raw_table_then_each_table_and_its_attempts_table_from_one_template(composed):
+    creates = composed.dag.get_task("create_tables")
+    assert isinstance(creates, CreateTablesOperator) and creates.statements == [
+        "recipe_test/create_raw.sql", "recipe_test/create_daily.sql", "recipe_test/create_daily.sql"
+    ]  # fmt: skip
+    assert [params for _, params in creates.ddl] == [
+        {},
         {"table": "daily", "published": "daily", "attempts": False},
         {"table": "daily_attempts", "published": "daily", "attempts": True},
     ]
-    assert created[0].database == SETTINGS.lake_database  # a pipeline without a package: no params.* of its own
+    assert creates.database == SETTINGS.lake_database  # a pipeline without a package: no params.* of its own
+    assert (creates.deferrable, creates.defer_after) == (SETTINGS.deferrable, SETTINGS.defer_after_seconds)
     assert composed.dag.get_task("check_query").database == "other"
 
 

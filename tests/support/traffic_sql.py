@@ -34,21 +34,26 @@ D0 = int(datetime(2020, 7, 14, tzinfo=UTC).timestamp())  # 1594684800
 
 @dataclass(frozen=True)
 class Statement:
-    """One ETL statement as traffic_batch runs it: its task, its file, the params of its own."""
+    """One ETL statement as traffic_batch runs it: its name (its task's id, or for a DDL statement,
+    which the create_tables task runs, ``create_<table or file>``), its file, the params of its own."""
 
-    task_id: str
+    name: str
     path: Path
     own: dict
+
+    @property
+    def ddl(self) -> bool:
+        return self.name.startswith("create_")
 
     def render(self, params: dict, attempt: str = "run-1") -> str:
         return render(self.path, {**params, **self.own}, attempt)
 
 
 def statements(params: dict) -> list[Statement]:
-    """The ETL's statements in an order traffic_batch runs them (test_traffic_sql checks the DAG's
-    tasks against this list), for the tables ``params`` names: each DDL template creates a
-    published table and its attempts table."""
-    ddl = []
+    """The ETL's statements in the order traffic_batch runs them (test_traffic_sql checks the DAG's
+    tasks against this list), for the tables ``params`` names: the lines table's DDL, then each
+    DDL template's published table and its attempts table, then the day's statements."""
+    ddl = [Statement("create_lines_table", SQL_DIR / "create_lines_table.sql", {})]
     for template, published in (
         ("traffic_processed", params["processed_table"]),
         ("traffic_rejects", params["rejects_table"]),
@@ -56,7 +61,7 @@ def statements(params: dict) -> list[Statement]:
         for suffix, name in (("", published), ("_attempts", f"{published}_attempts")):
             own = {"table": name, "published": published, "attempts": bool(suffix)}
             ddl.append(Statement(f"create_{template}{suffix}", SQL_DIR / f"create_{template}.sql", own))
-    steps = ("create_lines_table", "add_line_partitions", "insert_day", "insert_rejects")
+    steps = ("add_line_partitions", "insert_day", "insert_rejects")
     return ddl + [Statement(step, SQL_DIR / f"{step}.sql", {}) for step in steps]
 
 
@@ -144,10 +149,10 @@ class Traffic:
 
     def run_etl(self, day: date = DAY) -> dict[str, dict]:
         """The statements into a new attempt, then the DAG's find and publish; returns each
-        statement's execution by task id."""
+        statement's execution by its name."""
         self.tries += 1
         params = self.params(day)
-        executions = {s.task_id: self.query(s.render(params, self.attempt)) for s in statements(params)}
+        executions = {s.name: self.query(s.render(params, self.attempt)) for s in statements(params)}
         glue, s3 = self.aws.client("glue"), self.aws.client("s3")
         covered = [day_values(day.isoformat())]
         for table, required in ((self.rejects_table, False), (self.processed_table, True)):

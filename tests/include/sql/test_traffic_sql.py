@@ -45,17 +45,17 @@ def test_statements_render_to_one_statement_each():
         "date": "2021-01-01",
     }
     etl = statements(params)
-    assert [s.task_id for s in etl] == [
+    assert [s.name for s in etl] == [
+        "create_lines_table",
         "create_traffic_processed",
         "create_traffic_processed_attempts",
         "create_traffic_rejects",
         "create_traffic_rejects_attempts",
-        "create_lines_table",
         "add_line_partitions",
         "insert_day",
         "insert_rejects",
     ]
-    rendered = {s.task_id: s.render(params, "abc-2") for s in etl}
+    rendered = {s.name: s.render(params, "abc-2") for s in etl}
     rendered["check_query"] = render(SQL_DIR / "checks" / "attempt_problems.sql", params, "abc-2")
     assert "LOCATION 's3://lake-bucket/traffic/traffic_processed/'" in rendered["create_traffic_processed"]
     attempts_ddl = rendered["create_traffic_processed_attempts"]
@@ -85,10 +85,13 @@ def test_statements_render_to_one_statement_each():
 def test_these_are_the_statements_traffic_batch_runs(dagbag):
     dag = dagbag.get_dag("traffic_batch")
     etl = statements(sql_params(SETTINGS))
+    ddl, day = [s for s in etl if s.ddl], [s for s in etl if not s.ddl]
+    # create_tables runs the DDL statements in this order, each with its own params
+    assert dag.get_task("create_tables").ddl == [(str(s.path.relative_to(SQL_DIR.parent)), s.own) for s in ddl]
     athena = {t.task_id for t in dag.tasks if isinstance(t, AthenaOperator)}
-    assert athena - {"check_query"} == {s.task_id for s in etl}
-    for statement in etl:
-        task = dag.get_task(statement.task_id)
+    assert athena - {"check_query"} == {s.name for s in day}
+    for statement in day:
+        task = dag.get_task(statement.name)
         assert task.query == statement.path.read_text()  # the DAG reads its .sql file when it is parsed
         assert {key: task.params[key] for key in statement.own} == statement.own
 
@@ -393,7 +396,7 @@ def test_a_failing_insert_leaves_the_published_day_as_it_was(traffic):
     traffic.deliver(hour_key(0, 12), [lane(4, 1, at(12, 0))])
     # The lines table disappears (dropped by hand, say) after it was created: the INSERT fails.
     etl = statements(traffic.params())
-    insert = next(s for s in etl if s.task_id == "insert_day")
+    insert = next(s for s in etl if s.name == "insert_day")
     for statement in etl[: etl.index(insert)]:
         traffic.query(statement.render(traffic.params(), f"{traffic.run}-50"))
     glue = traffic.aws.client("glue")

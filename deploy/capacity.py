@@ -58,6 +58,7 @@ class DagLoad:
 @dataclass(frozen=True)
 class ClassFit:
     environment: EnvironmentClass
+    busiest_hour_seconds: float  # worker-slot seconds of the busiest hour
     busiest_hour_use: float  # of one worker's slots
     backfill_per_hour: dict[str, float]  # per daily or hourly DAG: periods of a backfill it clears in an hour
     fits: bool
@@ -92,19 +93,18 @@ def run_hours(dags: Mapping[str, Any], loads: Mapping[str, Mapping[str, float]])
             for outlet in task.outlets:
                 producers[outlet.name] = dag.dag_id
     hours: dict[str, list[float]] = {}
-    waiting = []
+    waiting = []  # (DAG, its assets) of the DAGs on another DAG's assets
     for dag in dags.values():
         assets = list(_assets(dag.timetable.asset_condition))
         if assets and all(a.name not in producers for a in assets):  # arrivals from outside, all day
             wall = loads[dag.dag_id]["wall_seconds"]
             hours[dag.dag_id] = [h * wall / 3600 for h in range(math.floor(86400 / wall))]
         elif assets:
-            waiting.append(dag)
+            waiting.append((dag, assets))
         else:
             hours[dag.dag_id] = scheduled_hours(dag.timetable)
-    for dag in waiting:  # on the assets of a scheduled DAG: a run once its runs published them
-        upstream = {producers[a.name] for a in _assets(dag.timetable.asset_condition)}
-        (source,) = upstream
+    for dag, assets in waiting:  # on the assets of a scheduled DAG: a run once its runs published them
+        (source,) = {producers[a.name] for a in assets}
         delay = loads[source]["wall_seconds"] / 3600
         hours[dag.dag_id] = [(h + delay) % 24 for h in hours[source]]
     return hours
@@ -162,7 +162,7 @@ def fit(environment: EnvironmentClass, loads: list[DagLoad], dag_count: int) -> 
         and environment.tasks_per_worker >= max(load.peak_slots for load in loads)
         and dag_count <= environment.dag_capacity
     )
-    return ClassFit(environment, busiest / slot_seconds, backfill, fits)
+    return ClassFit(environment, busiest, busiest / slot_seconds, backfill, fits)
 
 
 def plan(figures: Mapping[str, Any], dags: Mapping[str, Any], mode: str = "deferrable") -> list[str]:
@@ -195,14 +195,14 @@ def plan(figures: Mapping[str, Any], dags: Mapping[str, Any], mode: str = "defer
         fits = [fit(c, chosen, len(ids)) for c in CLASSES]
         advised = next((f for f in fits if f.fits), None)
         if advised is None:
-            lines.append(f"| {name} | {busiest_hour(chosen):.0f} | none fits with one worker | | | | | |")
+            lines.append(f"| {name} | {fits[0].busiest_hour_seconds:.0f} | none fits with one worker | | | | | |")
             continue
         backfill = (
             ", ".join(f"{d}: {n:.0f} {PERIODS[loads[d].runs_per_day]}" for d, n in advised.backfill_per_hour.items())
             or "-"
         )
         lines.append(
-            f"| {name} | {busiest_hour(chosen):.0f} | {advised.environment.name} | {advised.environment.tasks_per_worker} "
+            f"| {name} | {advised.busiest_hour_seconds:.0f} | {advised.environment.name} | {advised.environment.tasks_per_worker} "
             f"| {advised.environment.schedulers} | {advised.busiest_hour_use:.0%} | {backfill} "
             f"| ${advised.monthly_cost:,.0f} |"
         )

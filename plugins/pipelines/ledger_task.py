@@ -27,6 +27,7 @@ from airflow.sdk import DAG, get_current_context, task
 
 from pipelines import run_ledger
 from pipelines.athena_results import all_rows
+from pipelines.athena_statement import final_state_within
 from pipelines.create_tables import CreateTablesOperator
 from pipelines.failure_events import DESCRIBE_TASK, failed_tasks
 from pipelines.glue_runs import job_runs_of
@@ -61,7 +62,11 @@ def trailing_volumes(hook: AthenaHook, run: RunRecord) -> tuple[list[int], str]:
         result_configuration={"OutputLocation": SETTINGS.athena_output_location},
         workgroup=SETTINGS.athena_workgroup,
     )
-    state = hook.poll_query_status(query_id, sleep_time=SETTINGS.poll_seconds)
+    # A small query: watched every second as a statement is (pipelines.athena_statement) before the
+    # status checks every poll interval; waiting a whole interval for it held the slot 10 s a run.
+    state = final_state_within(hook, query_id, SETTINGS.defer_after_seconds) or hook.poll_query_status(
+        query_id, sleep_time=SETTINGS.poll_seconds
+    )
     if state != "SUCCEEDED":
         reason = hook.get_state_change_reason(query_id)
         raise RuntimeError(f"the ledger's trailing volumes query {query_id} ended {state}: {reason}")

@@ -30,13 +30,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from deploy.airflow_api import run_path
 from local.demo import latest_due_day, latest_due_hour
 from local.sources import traffic as feed
 from local.sources import web_hits
 from local.sources.uber_movement import replay, travel_times
 from local.stack import DevStack, free_port, wait_for_dag
 from pipelines.settings import SETTINGS, load
-from tests.support.services import api, dag_runs, run_path
+from tests.support.services import api, dag_runs
 
 RUNS = 3
 DETECTORS = 100  # ~340,000 raw lane records a day
@@ -142,7 +143,7 @@ def measured_runs(stack: DevStack, pipeline: Pipeline) -> dict[str, list[dict]]:
         # never end paused, and the bench would wait for it: it is marked failed.
         for run in dag_runs(stack, dag_id):
             if run["state"] not in ("success", "failed"):
-                api(stack).call("PATCH", f"/{run_path(dag_id, run['dag_run_id'])}", {"state": "failed"}, {})
+                api(stack).call("PATCH", run_path(dag_id, run["dag_run_id"]), {"state": "failed"}, {})
     return {dag_id: finished(stack, dag_id, RUNS, pipeline.counted)[:RUNS] for dag_id in pipeline.dags}
 
 

@@ -1,5 +1,6 @@
 """``make report [DAYS=7] [UNTIL=YYYY-MM-DD] [ENV=name REGION=r]``: the run ledger per pipeline and
-day (the DAYS days ending on UNTIL, default today in UTC), as a table on the terminal and a PNG chart (rows published and rejected, cost), read through Athena.
+day (the DAYS days ending on UNTIL, default today in UTC), as a table on the terminal and a PNG
+chart (rows published and rejected, cost), read through Athena.
 
 Without ENV it reads the stack ``make run`` started; with ENV and REGION the AWS environment of
 that name, with your session. The chart is written to ``--out`` (default

@@ -30,6 +30,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
             # A task whose worker died is failed (then retried) after 60 s without a heartbeat,
             # not Airflow's 300 (as on MWAA): test_runtime kills a worker.
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
+            # A day's 3,660 sensor records in 19 pages, downloaded by 7 mapped tasks (3 pages
+            # each): a real fan-out, not the in-process tests' 31 tasks a day (page size 40),
+            # which made each download run on the stack 35 task executions of 4-5 s.
+            "PIPELINES_VEHICLE_API_PAGE_SIZE": "200",
         },
         # What is proved here does not need the local AWS's state kept across restarts
         # (tests/local/aws/test_state.py proves that), and its writes answer sooner without.

@@ -58,6 +58,7 @@ def kill_worker(stack: DevStack) -> None:
     psutil.wait_procs([m for m in members if m.pid != leader.pid], timeout=10)
 
 
+@pytest.mark.timeout(1800)  # above the 1,500 s wait for the runs, which names each run's state
 def test_a_day_of_hours_backfilled_beside_a_busy_scheduler_survives_a_killed_worker_and_a_database_restart(stack):
     files = [f for hour in source.hours(FIRST, LAST) for f in source.hour_files(hour, 60, 24)]
     put_objects(stack.client("s3"), SETTINGS.raw_bucket, ((f.key, f.body) for f in files))

@@ -34,13 +34,21 @@ def test_healthcheck_triggered_from_the_cli_as_the_readme_types_it_succeeds(stac
     assert body == {"dag_id": "healthcheck", "day": day, "run_id": run_id}
 
 
+def listening_sockets(process: psutil.Process) -> list:
+    """The process's listening sockets; none if it ended meanwhile (a task's or a Lambda
+    invocation's process, listed a moment before)."""
+    try:
+        return [conn for conn in process.net_connections(kind="inet") if conn.status == psutil.CONN_LISTEN]
+    except psutil.NoSuchProcess:
+        return []
+
+
 def test_every_port_the_stack_opens_listens_on_loopback_only(stack):
     listening = {
         (name, conn.laddr.ip, conn.laddr.port)
         for name, proc in stack.procs.items()
         for member in session_members(proc.pid)
-        for conn in member.net_connections(kind="inet")
-        if conn.status == psutil.CONN_LISTEN
+        for conn in listening_sockets(member)
     }
     assert {name for name, _, _ in listening} >= {"local-aws", "vehicle-api", "uber-movement-ingest", "api-server"}
     assert {ip for _, ip, _ in listening} == {"127.0.0.1"}, sorted(listening)

@@ -96,9 +96,9 @@ def held(wait: AwsWait, executions: dict[Path, list[Span]]) -> float:
     return max(sum(overlap(wait.span, s) for s in spans) for spans in owners or [sum(executions.values(), [])])
 
 
-def aws_waits(stack: DevStack, started: datetime, ended: datetime) -> list[AwsWait]:
-    """The Athena statements, Glue job runs and crawls of the stack that began within
-    [started, ended], with their spans as AWS reports them (runs are measured one at a time)."""
+def aws_waits(stack: DevStack) -> list[AwsWait]:
+    """Every ended Athena statement, Glue job run and crawl of the stack, with its span as AWS
+    reports it (asked once, after the stack's runs)."""
     athena, glue = stack.client("athena"), stack.client("glue")
     waits = []
     pages = athena.get_paginator("list_query_executions").paginate(WorkGroup=stack.settings.athena_workgroup)
@@ -121,7 +121,12 @@ def aws_waits(stack: DevStack, started: datetime, ended: datetime) -> list[AwsWa
     for crawler in (c["Name"] for page in glue.get_paginator("get_crawlers").paginate() for c in page["Crawlers"]):
         crawls = glue.list_crawls(CrawlerName=crawler, MaxResults=1000)["Crawls"]
         waits += [(f"crawl {crawler} {c['CrawlId']}", c["StartTime"], c.get("EndTime")) for c in crawls]
-    return [AwsWait(what, (begun, done)) for what, begun, done in waits if done and started <= begun <= ended]
+    return [AwsWait(what, (begun, done)) for what, begun, done in waits if done]
+
+
+def begun_within(waits: list[AwsWait], started: datetime, ended: datetime) -> list[AwsWait]:
+    """The waits a run began: runs are measured one at a time."""
+    return [wait for wait in waits if started <= wait.span[0] <= ended]
 
 
 def worker_executions(log: Path) -> list[Span]:
@@ -150,8 +155,8 @@ def peak_overlap(spans: list[Span]) -> int:
     return peak
 
 
-def measure(stack: DevStack, dag_id: str, run: dict) -> RunFigures:
-    """``run`` as the REST API answers it."""
+def measure(stack: DevStack, dag_id: str, run: dict, all_waits: list[AwsWait]) -> RunFigures:
+    """``run`` as the REST API answers it; ``all_waits``: the stack's (``aws_waits``)."""
     folder = stack.home / "airflow" / "logs" / f"dag_id={dag_id}" / f"run_id={run['dag_run_id']}"
     logs = [p for p in folder.glob("task_id=*/**/attempt=*.log") if ".log.trigger." not in p.name]  # triggerer's own
     executions: dict[Path, list[Span]] = {}  # a task instance's (task_id=.../[map_index=.../]), every try's
@@ -159,7 +164,7 @@ def measure(stack: DevStack, dag_id: str, run: dict) -> RunFigures:
         executions.setdefault(log.parent, []).extend(worker_executions(log))
     spans = sum(executions.values(), [])
     started, ended = (datetime.fromisoformat(run[k]) for k in ("start_date", "end_date"))
-    waits = aws_waits(stack, started, ended)
+    waits = begun_within(all_waits, started, ended)
     holds = [held(wait, executions) for wait in waits]
     return RunFigures(
         run["dag_run_id"],
@@ -278,11 +283,9 @@ def run_stack(home: Path, deferrable: bool) -> dict[str, list[RunFigures]]:
         for dag_id in (d for p in pipelines for d in p.dags):
             wait_for_dag(stack, dag_id, timeout=900)
         stack.airflow("dags", "unpause", "vehicle_api_processing")  # runs on the download's assets
-        figures = {}
-        for pipeline in pipelines:
-            for dag_id, runs in measured_runs(stack, pipeline).items():
-                figures[dag_id] = [measure(stack, dag_id, run) for run in runs]
-        return figures
+        runs = {dag_id: got for pipeline in pipelines for dag_id, got in measured_runs(stack, pipeline).items()}
+        waits = aws_waits(stack)
+        return {dag_id: [measure(stack, dag_id, run, waits) for run in got] for dag_id, got in runs.items()}
 
 
 def spread(values: list[float]) -> str:

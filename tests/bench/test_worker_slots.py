@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench.worker_slots import AwsWait, RunFigures, aws_waits, held, report, worker_executions
+from bench.worker_slots import AwsWait, RunFigures, aws_waits, begun_within, held, report, worker_executions
 from pipelines.settings import SETTINGS
 from tests.support.athena import athena_rows
 
@@ -97,7 +97,7 @@ def test_the_aws_waits_of_a_run_are_the_statements_and_crawls_begun_within_it_as
     ended = datetime.now(UTC)
     athena_rows(local_aws, "SELECT 2 AS two")  # after the run: not its wait
 
-    waits = aws_waits(SimpleNamespace(client=local_aws.client, settings=SETTINGS), started, ended)
+    waits = begun_within(aws_waits(SimpleNamespace(client=local_aws.client, settings=SETTINGS)), started, ended)
     assert sorted(w.what.split()[0] for w in waits) == ["crawl", "statement"]
     assert next(w for w in waits if w.what.startswith("crawl")).what.startswith(f"crawl {name} ")
     for wait in waits:

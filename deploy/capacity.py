@@ -15,10 +15,12 @@ has the slots of the widest moment of any run, and is sized for the DAG count.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
 import statistics
+import sys
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -233,7 +235,8 @@ def load_dags() -> dict[str, Any]:
 
     logging.disable(logging.WARNING)
     try:
-        with warnings.catch_warnings():
+        # Airflow's structlog writes the DagBag's info line to stdout, where the plan goes
+        with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
             warnings.simplefilter("ignore")
             return dict(DagBag(str(Path(__file__).resolve().parents[1] / "dags")).dags)
     finally:

@@ -93,4 +93,5 @@ def test_make_capacity_prints_the_plan():
     out = subprocess.run(
         [sys.executable, "-m", "deploy.capacity"], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout
+    assert out.startswith("Worker-slot seconds measured by `make bench`")  # no log line among the plan
     assert "| all four |" in out and "mw1." in out

@@ -80,9 +80,10 @@ def airflow_env(
         "AIRFLOW__API__SECRET_KEY": _persistent_secret(airflow_home / "api_secret_key"),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{LOCAL_USER[0]}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-        # New DAG files show up within seconds instead of minutes.
+        # New DAG files show up within seconds instead of minutes. A changed file is parsed again
+        # at once (the default modified_time sort); an unchanged one every 30 s, Airflow's default:
+        # parsing every file each 10 s kept the idle dag-processor at 28 % of a core.
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
-        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         # A task's supervisor notices its process's exit up to this long after the last log line
         # (it waits in select() with nothing left to read). Locally a trigger can resume a task

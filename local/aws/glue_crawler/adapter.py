@@ -2,6 +2,8 @@
 
 StartCrawler / StopCrawler drive real runs; GetCrawler's State and LastCrawl come from them;
 UpdateCrawler and GetCrawlerMetrics (which moto lacks and the Amazon provider calls) are added.
+ListCrawls pages as Glue does: at most ``MaxResults`` crawls (default 20, 1 to 1,000) and a
+``NextToken`` when there are more (moto: its first 20 crawls whatever was asked, and no token).
 Only crawler methods are replaced (the Glue jobs adapter replaces job runs on the same classes).
 """
 
@@ -10,16 +12,19 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
 from moto.glue.exceptions import CrawlerNotRunningException, CrawlerRunningException
 from moto.glue.models import FakeCrawler, GlueBackend
 from moto.glue.responses import GlueResponse
+from moto.glue.utils import validate_crawl_filters
 
 from local.aws.adapter import ServiceAdapter
 from local.aws.glue_crawler.runs import FINISHED, CrawlRun, Runner
 from local.aws.patching import Patches
 
+MAX_CRAWLS_LISTED = 1000  # ListCrawls' MaxResults: 1 to 1,000 (the Glue API reference)
 # UpdateCrawler request field -> FakeCrawler attribute.
 UPDATABLE = {
     "Role": "role",
@@ -150,6 +155,23 @@ def response_get_crawler_metrics(self: GlueResponse) -> ActionResult:
     return ActionResult({"CrawlerMetricsList": metrics})
 
 
+def response_list_crawls(self: GlueResponse) -> ActionResult:
+    most = self._get_int_param("MaxResults")
+    if most is not None and not 1 <= most <= MAX_CRAWLS_LISTED:
+        raise JsonRESTError(
+            "ValidationException",
+            f"1 validation error detected: Value '{most}' at 'maxResults' failed to satisfy constraint: "
+            f"Member must have value less than or equal to {MAX_CRAWLS_LISTED}",
+        )
+    crawls, token = self.glue_backend.list_crawls(
+        self.parameters.get("CrawlerName"),
+        validate_crawl_filters(self.parameters.get("Filters", [])),
+        max_results=most,
+        next_token=self.parameters.get("NextToken"),
+    )
+    return ActionResult({"Crawls": [crawl.as_dict() for crawl in crawls], **({"NextToken": token} if token else {})})
+
+
 ADAPTER = ServiceAdapter(
     "Glue crawler",
     Patches(
@@ -160,6 +182,7 @@ ADAPTER = ServiceAdapter(
         (FakeCrawler, "as_dict", crawler_as_dict),
         (GlueResponse, "update_crawler", response_update_crawler),
         (GlueResponse, "get_crawler_metrics", response_get_crawler_metrics),
+        (GlueResponse, "list_crawls", response_list_crawls),
     ),
     start=Runner,
     stop=Runner.join,

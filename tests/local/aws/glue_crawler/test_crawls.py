@@ -298,6 +298,31 @@ def test_recrawl_adds_new_partitions_and_a_new_column(glue, s3, uid, database):
     assert [c["State"] for c in crawls] == ["COMPLETED", "COMPLETED"]
 
 
+def test_list_crawls_pages_as_glue_does_20_by_default_up_to_1000(glue, s3, database, uid):
+    name = f"listed-{uid}"
+    put_json_lines(s3, f"listed/{uid}/a.json", [{"n": 1}])
+    create_crawler(glue, name, database, [f"s3://{BUCKET}/listed/{uid}/"])
+    for _ in range(21):
+        run_crawler(glue, name)
+
+    first = glue.list_crawls(CrawlerName=name)
+    rest = glue.list_crawls(CrawlerName=name, NextToken=first["NextToken"])
+    assert (len(first["Crawls"]), len(rest["Crawls"]), "NextToken" in rest) == (20, 1, False)
+    assert len({c["CrawlId"] for c in first["Crawls"] + rest["Crawls"]}) == 21
+    pages, request = [], {"CrawlerName": name, "MaxResults": 8}
+    while True:
+        page = glue.list_crawls(**request)
+        pages.append(len(page["Crawls"]))
+        if "NextToken" not in page:
+            break
+        request["NextToken"] = page["NextToken"]
+    assert pages == [8, 8, 5]
+    assert len(glue.list_crawls(CrawlerName=name, MaxResults=1000)["Crawls"]) == 21
+    with pytest.raises(ClientError) as refused:
+        glue.list_crawls(CrawlerName=name, MaxResults=1001)
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+
+
 @pytest.mark.parametrize(
     "policy",
     [

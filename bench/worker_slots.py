@@ -32,10 +32,12 @@ import json
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from botocore.client import BaseClient
 
 from deploy.airflow_api import run_path
 from local.demo import latest_due_day, latest_due_hour
@@ -96,6 +98,17 @@ def held(wait: AwsWait, executions: dict[Path, list[Span]]) -> float:
     return max(sum(overlap(wait.span, s) for s in spans) for spans in owners or [sum(executions.values(), [])])
 
 
+def crawls(glue: BaseClient, crawler: str) -> Iterator[dict]:
+    """Every crawl of ``crawler``, page by page (boto3 has no paginator for ListCrawls)."""
+    request = {"CrawlerName": crawler, "MaxResults": 1000}  # the most a page holds
+    while True:
+        page = glue.list_crawls(**request)
+        yield from page["Crawls"]
+        if "NextToken" not in page:
+            return
+        request["NextToken"] = page["NextToken"]
+
+
 def aws_waits(stack: DevStack) -> list[AwsWait]:
     """Every ended Athena statement, Glue job run and crawl of the stack, with its span as AWS
     reports it (asked once, after the stack's runs)."""
@@ -119,8 +132,7 @@ def aws_waits(stack: DevStack) -> list[AwsWait]:
         for page in glue.get_paginator("get_job_runs").paginate(JobName=job):
             waits += [(f"job run {job} {r['Id']}", r["StartedOn"], r.get("CompletedOn")) for r in page["JobRuns"]]
     for crawler in (c["Name"] for page in glue.get_paginator("get_crawlers").paginate() for c in page["Crawlers"]):
-        crawls = glue.list_crawls(CrawlerName=crawler, MaxResults=1000)["Crawls"]
-        waits += [(f"crawl {crawler} {c['CrawlId']}", c["StartTime"], c.get("EndTime")) for c in crawls]
+        waits += [(f"crawl {crawler} {c['CrawlId']}", c["StartTime"], c.get("EndTime")) for c in crawls(glue, crawler)]
     return [AwsWait(what, (begun, done)) for what, begun, done in waits if done]
 
 
